@@ -1,0 +1,100 @@
+# imagegen-operator — build, test and run. `make help` lists the targets.
+
+# Image URL to use for building and pushing the manager image.
+IMG ?= imagegen-operator:latest
+# Version of the envtest control plane, built from source by hack/setup-envtest.sh.
+ENVTEST_K8S_VERSION ?= 1.37.2
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+
+GOOS := $(shell go env GOOS)
+GOARCH := $(shell go env GOARCH)
+LOCALBIN ?= $(CURDIR)/bin
+ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(GOOS)-$(GOARCH)
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+KUBECTL ?= $(ENVTEST_ASSETS)/kubectl
+CONTAINER_TOOL ?= docker
+# Extra flags for `go test`, e.g. TEST_FLAGS='-run TestX -v'.
+TEST_FLAGS ?=
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRD and RBAC manifests under config/.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: test
+test: manifests generate setup-envtest ## Run all tests against a local envtest control plane and the DALL-E 2 simulator.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... $(TEST_FLAGS)
+
+.PHONY: dev
+dev: manifests generate setup-envtest ## Run a local control plane, the CRDs, the simulator and the operator (Ctrl-C stops all).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/dev $(DEV_FLAGS)
+
+.PHONY: simulator
+simulator: ## Run the DALL-E 2 API simulator alone on 127.0.0.1:8089.
+	go run ./hack/dallesim --listen 127.0.0.1:8089 $(SIM_FLAGS)
+
+##@ Build
+
+.PHONY: build
+build: manifests generate ## Build the manager binary into bin/manager.
+	go build -o $(LOCALBIN)/manager ./cmd
+
+.PHONY: run
+run: manifests generate ## Run the manager from your host against the current kubeconfig.
+	go run ./cmd $(RUN_FLAGS)
+
+.PHONY: docker-build
+docker-build: ## Build the manager container image.
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
+##@ Deployment
+
+.PHONY: install
+install: manifests ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUBECTL) apply -k config/crd
+
+.PHONY: uninstall
+uninstall: manifests ## Remove the CRDs from the cluster of the current kubeconfig.
+	$(KUBECTL) delete --ignore-not-found -k config/crd
+
+.PHONY: deploy
+deploy: manifests ## Deploy the operator (CRDs, RBAC, Deployment) with image $(IMG).
+	cd config/manager && $(KUBECTL) kustomize . >/dev/null
+	$(KUBECTL) apply -k config/default
+
+.PHONY: undeploy
+undeploy: ## Remove the operator from the cluster.
+	$(KUBECTL) delete --ignore-not-found -k config/default
+
+##@ Tools
+
+.PHONY: setup-envtest
+setup-envtest: ## Build kube-apiserver, etcd and kubectl from source into bin/k8s/ (once; cached).
+	@bash hack/setup-envtest.sh >/dev/null
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.
+$(CONTROLLER_GEN):
+	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)

@@ -1,0 +1,258 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Operation says what an ImageRequest asks the upstream API to do.
+// +kubebuilder:validation:Enum=Generate;Edit
+type Operation string
+
+const (
+	// OperationGenerate creates images from a prompt alone.
+	OperationGenerate Operation = "Generate"
+	// OperationEdit repaints the transparent area of an input image (or the
+	// area a mask marks) following the prompt.
+	OperationEdit Operation = "Edit"
+)
+
+// KeyReference names one key of a ConfigMap or Secret in the ImageRequest's
+// namespace.
+type KeyReference struct {
+	// name of the ConfigMap or Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+	// key within it. For a ConfigMap the bytes are read from binaryData.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Key string `json:"key"`
+}
+
+// ImageSource points at the bytes of a PNG image. Exactly one of its fields is set.
+// +kubebuilder:validation:XValidation:rule="has(self.configMapKeyRef) != has(self.secretKeyRef)",message="exactly one of configMapKeyRef or secretKeyRef must be set"
+type ImageSource struct {
+	// configMapKeyRef reads the PNG from a key of a ConfigMap's binaryData.
+	// +optional
+	ConfigMapKeyRef *KeyReference `json:"configMapKeyRef,omitempty"`
+	// secretKeyRef reads the PNG from a key of a Secret's data.
+	// +optional
+	SecretKeyRef *KeyReference `json:"secretKeyRef,omitempty"`
+}
+
+// ImageRequestSpec is what to generate or edit. The reference contract is
+// DALL-E 2; per-model rules beyond what the schema can say live in
+// internal/models and are enforced by the controller before any paid call.
+// +kubebuilder:validation:XValidation:rule="self.operation != 'Edit' || has(self.image)",message="image is required when operation is Edit"
+// +kubebuilder:validation:XValidation:rule="self.operation == 'Edit' || !has(self.image)",message="image is only allowed when operation is Edit"
+// +kubebuilder:validation:XValidation:rule="self.operation == 'Edit' || !has(self.mask)",message="mask is only allowed when operation is Edit"
+type ImageRequestSpec struct {
+	// operation is Generate (from a prompt) or Edit (repaint part of an image).
+	// +kubebuilder:default=Generate
+	// +optional
+	Operation Operation `json:"operation,omitempty"`
+
+	// prompt describes the desired image, or for Edit the full desired result.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1000
+	// +required
+	Prompt string `json:"prompt"`
+
+	// n is the number of images to produce.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10
+	// +kubebuilder:default=1
+	// +optional
+	N int32 `json:"n,omitempty"`
+
+	// size of each image, width x height in pixels.
+	// +kubebuilder:validation:Enum="256x256";"512x512";"1024x1024"
+	// +kubebuilder:default="1024x1024"
+	// +optional
+	Size string `json:"size,omitempty"`
+
+	// model is the upstream image model.
+	// +kubebuilder:validation:Enum=dall-e-2
+	// +kubebuilder:default="dall-e-2"
+	// +optional
+	Model string `json:"model,omitempty"`
+
+	// image is the PNG to edit: square, less than 4 MB, and with transparency
+	// unless a mask is given. Required for Edit, forbidden for Generate.
+	// +optional
+	Image *ImageSource `json:"image,omitempty"`
+
+	// mask is an optional PNG, the same size as image, whose fully transparent
+	// pixels mark where image is repainted. Only for Edit.
+	// +optional
+	Mask *ImageSource `json:"mask,omitempty"`
+
+	// user is an end-user identifier forwarded to the upstream API's user field
+	// for abuse monitoring.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	User string `json:"user,omitempty"`
+
+	// ttlSecondsAfterFinished deletes the ImageRequest this many seconds after it
+	// succeeded or failed. Unset keeps it forever.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+}
+
+// Phase is the coarse lifecycle state of an ImageRequest.
+// +kubebuilder:validation:Enum=Pending;Running;Succeeded;Failed
+type Phase string
+
+const (
+	// PhasePending: accepted, waiting for inputs or for the next attempt.
+	PhasePending Phase = "Pending"
+	// PhaseRunning: an attempt has been recorded and its upstream call is in
+	// flight. A controller that finds Running on start-up knows the call was
+	// interrupted and counts the attempt as spent.
+	PhaseRunning Phase = "Running"
+	// PhaseSucceeded: images are in status.images. Terminal.
+	PhaseSucceeded Phase = "Succeeded"
+	// PhaseFailed: status.reason and status.message say why. Terminal.
+	PhaseFailed Phase = "Failed"
+)
+
+// IsTerminal reports whether the phase is Succeeded or Failed.
+func (p Phase) IsTerminal() bool { return p == PhaseSucceeded || p == PhaseFailed }
+
+// Condition types, so `kubectl wait --for=condition=Complete` works as it does for Jobs.
+const (
+	// ConditionAccepted is True once the inputs passed validation, False with
+	// reason WaitingForInput while a referenced ConfigMap or Secret is missing.
+	ConditionAccepted = "Accepted"
+	// ConditionComplete is True when the images are ready.
+	ConditionComplete = "Complete"
+	// ConditionFailed is True when the request failed for good.
+	ConditionFailed = "Failed"
+)
+
+// Reasons in status.reason and on conditions: machine-readable and stable.
+const (
+	ReasonAccepted          = "Accepted"
+	ReasonWaitingForInput   = "WaitingForInput"
+	ReasonInputNotFound     = "InputNotFound"
+	ReasonInvalidImage      = "InvalidImage"
+	ReasonInvalidMask       = "InvalidMask"
+	ReasonInvalidRequest    = "InvalidRequest"
+	ReasonUnsupportedModel  = "UnsupportedModel"
+	ReasonContentPolicy     = "ContentPolicy"
+	ReasonRateLimited       = "RateLimited"
+	ReasonQuotaExceeded     = "QuotaExceeded"
+	ReasonUnauthorized      = "Unauthorized"
+	ReasonUpstreamError     = "UpstreamError"
+	ReasonAttemptsExhausted = "AttemptsExhausted"
+	ReasonSucceeded         = "Succeeded"
+)
+
+// GeneratedImage is one result image.
+type GeneratedImage struct {
+	// url where the image can be downloaded until expiresAt.
+	URL string `json:"url"`
+	// expiresAt is when the upstream stops serving url.
+	// +optional
+	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
+}
+
+// ImageRequestStatus is the observed state of an ImageRequest.
+type ImageRequestStatus struct {
+	// observedGeneration is the metadata.generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// phase is Pending, Running, Succeeded or Failed.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
+
+	// conditions: Accepted, Complete and Failed.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// attempts counts upstream calls started, each recorded here before it was made.
+	// +optional
+	Attempts int32 `json:"attempts,omitempty"`
+
+	// startTime is when the first attempt was recorded.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+
+	// lastAttemptTime is when the latest attempt was recorded.
+	// +optional
+	LastAttemptTime *metav1.Time `json:"lastAttemptTime,omitempty"`
+
+	// nextAttemptTime is the earliest time the next attempt may start, from the
+	// upstream's Retry-After or the controller's backoff. It survives restarts.
+	// +optional
+	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
+
+	// completionTime is when the request reached Succeeded or Failed.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+
+	// images are the results, in upstream order.
+	// +optional
+	Images []GeneratedImage `json:"images,omitempty"`
+
+	// upstreamRequestID is the x-request-id of the latest upstream response,
+	// for support tickets with the provider.
+	// +optional
+	UpstreamRequestID string `json:"upstreamRequestID,omitempty"`
+
+	// reason is a machine-readable word for the current state, e.g.
+	// WaitingForInput, RateLimited, ContentPolicy, AttemptsExhausted.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+
+	// message is a human-readable explanation of reason.
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// estimatedCostUSD is the list price of the images returned, in US dollars.
+	// +optional
+	EstimatedCostUSD string `json:"estimatedCostUSD,omitempty"`
+}
+
+// ImageRequest is a one-shot request for generated or edited images. Like a
+// batch Job it runs once to completion; its spec cannot change after creation.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=imgreq,categories=imagegen
+// +kubebuilder:printcolumn:name="Operation",type=string,JSONPath=`.spec.operation`
+// +kubebuilder:printcolumn:name="Size",type=string,JSONPath=`.spec.size`
+// +kubebuilder:printcolumn:name="N",type=integer,JSONPath=`.spec.n`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Attempts",type=integer,JSONPath=`.status.attempts`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ImageRequest struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is immutable after creation: a request is a record of what was paid for.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable after creation"
+	// +required
+	Spec ImageRequestSpec `json:"spec"`
+
+	// +optional
+	Status ImageRequestStatus `json:"status,omitempty"`
+}
+
+// ImageRequestList contains a list of ImageRequest.
+// +kubebuilder:object:root=true
+type ImageRequestList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ImageRequest `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ImageRequest{}, &ImageRequestList{})
+}

@@ -1,0 +1,2 @@
+// Package dallesim serves a faithful simulation of OpenAI's DALL-E 2 Images API.
+package dallesim

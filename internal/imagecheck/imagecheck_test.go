@@ -1,0 +1,65 @@
+package imagecheck
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/jpeg"
+	"strings"
+	"testing"
+)
+
+func jpegBytes(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 64, 64)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestCheckEdit(t *testing.T) {
+	dalle2 := Rules{MaxBytes: 4 << 20, Square: true}
+	withHole := PNG(64, 64, true, true)
+	opaqueRGBA := PNG(64, 64, true, false)
+	cases := map[string]struct {
+		image, mask []byte
+		rules       Rules
+		wantField   string
+		wantRule    string
+	}{
+		"image with transparency, no mask": {image: withHole, rules: dalle2},
+		"opaque image with mask":           {image: opaqueRGBA, mask: withHole, rules: dalle2},
+		"jpeg image":                       {image: jpegBytes(t), rules: dalle2, wantField: FieldImage, wantRule: "png"},
+		"png signature, broken body":       {image: append([]byte("\x89PNG\r\n\x1a\n"), 1, 2, 3), rules: dalle2, wantField: FieldImage, wantRule: "png"},
+		"non-square image":                 {image: PNG(64, 32, true, true), rules: dalle2, wantField: FieldImage, wantRule: "square"},
+		"non-square allowed by model":      {image: PNG(64, 32, true, true), rules: Rules{MaxBytes: 4 << 20}},
+		"image at the byte limit":          {image: withHole, rules: Rules{MaxBytes: int64(len(withHole)), Square: true}, wantField: FieldImage, wantRule: "size-bytes"},
+		"image without transparency":       {image: opaqueRGBA, rules: dalle2, wantField: FieldImage, wantRule: "transparency"},
+		"image without alpha channel":      {image: PNG(64, 64, false, false), rules: dalle2, wantField: FieldImage, wantRule: "transparency"},
+		"mask of other size":               {image: opaqueRGBA, mask: PNG(32, 32, true, true), rules: dalle2, wantField: FieldMask, wantRule: "dimensions"},
+		"mask without alpha":               {image: opaqueRGBA, mask: PNG(64, 64, false, false), rules: dalle2, wantField: FieldMask, wantRule: "alpha"},
+		"mask not png":                     {image: opaqueRGBA, mask: jpegBytes(t), rules: dalle2, wantField: FieldMask, wantRule: "png"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := CheckEdit(tc.image, tc.mask, tc.rules)
+			if tc.wantRule == "" {
+				if err != nil {
+					t.Fatalf("CheckEdit() = %v, want nil", err)
+				}
+				return
+			}
+			var v *Violation
+			if !errors.As(err, &v) {
+				t.Fatalf("CheckEdit() = %v, want a *Violation", err)
+			}
+			if v.Field != tc.wantField || v.Rule != tc.wantRule {
+				t.Fatalf("violation = %s/%s (%q), want %s/%s", v.Field, v.Rule, v.Message, tc.wantField, tc.wantRule)
+			}
+			if !strings.HasPrefix(err.Error(), tc.wantField+": ") {
+				t.Fatalf("error %q does not name the field", err)
+			}
+		})
+	}
+}

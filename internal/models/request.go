@@ -1,0 +1,58 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Request is the model-relevant part of an image request, free of any API
+// type so both the controller and the MCP server can describe theirs.
+type Request struct {
+	Model  string
+	Edit   bool
+	Prompt string
+	N      int
+	Size   string
+}
+
+// FieldError is a rule a request breaks, named so a user or an agent can fix it.
+type FieldError struct {
+	// Field is the request field at fault, e.g. "size".
+	Field string
+	// Message says which rule it broke and what is allowed.
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// Validate checks r against the rules of the model it names and returns
+// every rule it breaks; nil means the upstream should accept it. Empty Model
+// and Size mean the defaults.
+func Validate(r Request) []FieldError {
+	name := r.Model
+	if name == "" {
+		name = DefaultModel
+	}
+	m, ok := Lookup(name)
+	if !ok {
+		return []FieldError{{Field: "model", Message: fmt.Sprintf("unsupported model %q; supported: %s", name, strings.Join(Names(), ", "))}}
+	}
+	var errs []FieldError
+	if r.Edit && !m.SupportsEdit {
+		errs = append(errs, FieldError{Field: "model", Message: fmt.Sprintf("model %q does not support edits", name)})
+	}
+	switch chars := utf8.RuneCountInString(r.Prompt); {
+	case chars == 0:
+		errs = append(errs, FieldError{Field: "prompt", Message: "must not be empty"})
+	case chars > m.MaxPromptChars:
+		errs = append(errs, FieldError{Field: "prompt", Message: fmt.Sprintf("is %d characters; %s allows at most %d", chars, name, m.MaxPromptChars)})
+	}
+	if r.N < 1 || r.N > m.MaxN {
+		errs = append(errs, FieldError{Field: "n", Message: fmt.Sprintf("must be between 1 and %d for %s, got %d", m.MaxN, name, r.N)})
+	}
+	if r.Size != "" && !m.SupportsSize(r.Size) {
+		errs = append(errs, FieldError{Field: "size", Message: fmt.Sprintf("%q is not supported by %s; use one of %s", r.Size, name, strings.Join(m.Sizes, ", "))})
+	}
+	return errs
+}

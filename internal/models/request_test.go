@@ -1,0 +1,52 @@
+package models
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	cases := map[string]struct {
+		req        Request
+		wantFields []string
+	}{
+		"defaults":        {req: Request{Prompt: "a cat", N: 1}},
+		"all explicit":    {req: Request{Model: DALLE2, Prompt: "a cat", N: 10, Size: "256x256", Edit: true}},
+		"1000 chars":      {req: Request{Prompt: strings.Repeat("a", 1000), N: 1}},
+		"1000 runes":      {req: Request{Prompt: strings.Repeat("é", 1000), N: 1}},
+		"empty prompt":    {req: Request{N: 1}, wantFields: []string{"prompt"}},
+		"1001 chars":      {req: Request{Prompt: strings.Repeat("a", 1001), N: 1}, wantFields: []string{"prompt"}},
+		"n zero":          {req: Request{Prompt: "x", N: 0}, wantFields: []string{"n"}},
+		"n eleven":        {req: Request{Prompt: "x", N: 11}, wantFields: []string{"n"}},
+		"bad size":        {req: Request{Prompt: "x", N: 1, Size: "300x300"}, wantFields: []string{"size"}},
+		"unknown model":   {req: Request{Model: "dall-e-5", Prompt: "x", N: 1}, wantFields: []string{"model"}},
+		"several at once": {req: Request{Prompt: "", N: 0, Size: "1x1"}, wantFields: []string{"prompt", "n", "size"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			errs := Validate(tc.req)
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Field)
+				if e.Message == "" {
+					t.Errorf("field %s has an empty message", e.Field)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.wantFields, ",") {
+				t.Fatalf("Validate() fields = %v (%v), want %v", got, errs, tc.wantFields)
+			}
+		})
+	}
+}
+
+func TestDALLE2Prices(t *testing.T) {
+	m, ok := Lookup(DALLE2)
+	if !ok {
+		t.Fatal("dall-e-2 not registered")
+	}
+	for size, want := range map[string]string{"256x256": "0.048", "512x512": "0.054", "1024x1024": "0.060"} {
+		if got := FormatUSD(m.EstimatedCostUSD(size, 3)); got != want {
+			t.Errorf("cost of 3 × %s = %s, want %s", size, got, want)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+// Package upstream is the operator's only door to the OpenAI Images API. It
+// wraps openai-go with the SDK's own retries turned off (retries belong to
+// the controller, which records every attempt before it starts), reads the
+// API key per call so a rotated Secret takes effect without a restart, and
+// turns SDK errors into a classified *Error.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+)
+
+// Config says where the upstream is and how to authenticate.
+type Config struct {
+	// BaseURL of an OpenAI-compatible API, e.g. https://api.openai.com/v1/ or
+	// the simulator's http://127.0.0.1:8089/v1/. Empty means OpenAI's.
+	BaseURL string
+	// Keys supplies the API key for each call.
+	Keys KeySource
+	// Timeout bounds one call, including the upload of an edit's inputs.
+	Timeout time.Duration
+	// HTTPClient carries the calls; nil means a pooled client sized for many
+	// concurrent calls.
+	HTTPClient *http.Client
+}
+
+// Client calls the Images API.
+type Client struct {
+	sdk     openai.Client
+	keys    KeySource
+	timeout time.Duration
+}
+
+// New builds a Client.
+func New(cfg Config) *Client {
+	httpClient := cfg.HTTPClient
+	if httpClient == nil {
+		httpClient = &http.Client{Transport: newTransport()}
+	}
+	opts := []option.RequestOption{
+		option.WithMaxRetries(0),
+		option.WithHTTPClient(httpClient),
+	}
+	if cfg.BaseURL != "" {
+		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	return &Client{sdk: openai.NewClient(opts...), keys: cfg.Keys, timeout: timeout}
+}
+
+// newTransport keeps enough idle connections that 100+ concurrent calls reuse
+// them instead of paying a TLS handshake each.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 1024
+	t.MaxIdleConnsPerHost = 1024
+	return t
+}
+
+// Request is one generate or edit call.
+type Request struct {
+	Model  string
+	Prompt string
+	N      int
+	Size   string
+	// User is forwarded as OpenAI's end-user identifier.
+	User string
+	// ClientRequestID is sent as X-Client-Request-Id so a call can be traced
+	// on both sides (the controller uses <uid>/<attempt>).
+	ClientRequestID string
+	// Image and Mask are PNG bytes for an edit; Image nil means generate.
+	Image, Mask []byte
+}
+
+// Result is a successful call.
+type Result struct {
+	// Created is when the upstream made the images.
+	Created time.Time
+	// URLs of the images, in order.
+	URLs []string
+	// RequestID is the upstream's x-request-id.
+	RequestID string
+}
+
+// Do makes one call: an edit when req.Image is set, a generation otherwise.
+// Errors are *Error.
+func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
+	key, err := c.keys.Key()
+	if err != nil {
+		return nil, &Error{Kind: KindConfig, Message: err.Error(), Err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	var httpResp *http.Response
+	opts := []option.RequestOption{
+		option.WithAPIKey(key),
+		option.WithResponseInto(&httpResp),
+	}
+	if req.ClientRequestID != "" {
+		opts = append(opts, option.WithHeader("X-Client-Request-Id", req.ClientRequestID))
+	}
+
+	var resp *openai.ImagesResponse
+	if req.Image != nil {
+		resp, err = c.sdk.Images.Edit(ctx, editParams(req), opts...)
+	} else {
+		resp, err = c.sdk.Images.Generate(ctx, generateParams(req), opts...)
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	out := &Result{Created: time.Unix(resp.Created, 0), RequestID: requestID(httpResp)}
+	for i, img := range resp.Data {
+		if img.URL == "" {
+			return nil, &Error{Kind: KindServer, RequestID: out.RequestID,
+				Message: fmt.Sprintf("image %d of the response has no url (the model may only return base64)", i)}
+		}
+		out.URLs = append(out.URLs, img.URL)
+	}
+	return out, nil
+}
+
+func generateParams(req Request) openai.ImageGenerateParams {
+	p := openai.ImageGenerateParams{
+		Prompt:         req.Prompt,
+		Model:          openai.ImageModel(req.Model),
+		N:              openai.Int(int64(req.N)),
+		Size:           openai.ImageGenerateParamsSize(req.Size),
+		ResponseFormat: openai.ImageGenerateParamsResponseFormatURL,
+	}
+	if req.User != "" {
+		p.User = openai.String(req.User)
+	}
+	return p
+}
+
+func editParams(req Request) openai.ImageEditParams {
+	p := openai.ImageEditParams{
+		Prompt: req.Prompt,
+		// A bare reader would be sent as application/octet-stream, which the
+		// API rejects: name the part and its type.
+		Image:          openai.ImageEditParamsImageUnion{OfFile: openai.File(bytes.NewReader(req.Image), "image.png", "image/png")},
+		Model:          openai.ImageModel(req.Model),
+		N:              openai.Int(int64(req.N)),
+		Size:           openai.ImageEditParamsSize(req.Size),
+		ResponseFormat: openai.ImageEditParamsResponseFormatURL,
+	}
+	if req.Mask != nil {
+		p.Mask = openai.File(bytes.NewReader(req.Mask), "mask.png", "image/png")
+	}
+	if req.User != "" {
+		p.User = openai.String(req.User)
+	}
+	return p
+}
+
+func requestID(resp *http.Response) string {
+	if resp == nil {
+		return ""
+	}
+	return resp.Header.Get("x-request-id")
+}
