@@ -1,0 +1,299 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/models"
+	"github.com/imagegen/imagegen-operator/internal/upstream"
+)
+
+// resultWriteTimeout bounds how long a paid-for result keeps trying to reach
+// the API server, even while the manager shuts down: losing it would leave
+// the request Running and cost a second call.
+const resultWriteTimeout = 30 * time.Second
+
+// reconcileAttempt validates the request, records an attempt, makes the call
+// and records its outcome.
+func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *imagesv1alpha1.ImageRequest) (ctrl.Result, error) {
+	spec := ir.Spec
+	modelName := spec.Model
+	if modelName == "" {
+		modelName = models.DefaultModel
+	}
+	edit := spec.Operation == imagesv1alpha1.OperationEdit
+	// The CRD schema already holds these rules; checking again here keeps a
+	// request admitted under an older schema from reaching a paid call.
+	if errs := models.Validate(models.Request{Model: modelName, Edit: edit, Prompt: spec.Prompt, N: int(spec.N), Size: spec.Size}); len(errs) > 0 {
+		reason := imagesv1alpha1.ReasonInvalidRequest
+		if errs[0].Field == "model" {
+			reason = imagesv1alpha1.ReasonUnsupportedModel
+		}
+		return ctrl.Result{}, r.fail(ctx, ir, reason, "spec."+errs[0].Error())
+	}
+	model, _ := models.Lookup(modelName)
+
+	if int(ir.Status.Attempts) >= r.Options.MaxAttempts {
+		return ctrl.Result{}, r.fail(ctx, ir, imagesv1alpha1.ReasonAttemptsExhausted,
+			fmt.Sprintf("all %d attempts are spent; last: %s", ir.Status.Attempts, ir.Status.Message))
+	}
+
+	var imageBytes, maskBytes []byte
+	if edit {
+		var err error
+		if imageBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldImage, spec.Image); err != nil {
+			return r.waitForInput(ctx, ir, err)
+		}
+		if maskBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldMask, spec.Mask); err != nil {
+			return r.waitForInput(ctx, ir, err)
+		}
+		if err := imagecheck.CheckEdit(imageBytes, maskBytes, imagecheck.Rules{MaxBytes: model.MaxInputBytes, Square: model.SquareInput}); err != nil {
+			reason := imagesv1alpha1.ReasonInvalidImage
+			var v *imagecheck.Violation
+			if errors.As(err, &v) && v.Field == imagecheck.FieldMask {
+				reason = imagesv1alpha1.ReasonInvalidMask
+			}
+			return ctrl.Result{}, r.fail(ctx, ir, reason, "spec."+err.Error())
+		}
+	}
+
+	if err := r.recordAttempt(ctx, ir); err != nil {
+		return ctrl.Result{}, err
+	}
+	attempt := ir.Status.Attempts
+	log := ctrl.LoggerFrom(ctx).WithValues("attempt", attempt, "operation", spec.Operation, "model", modelName, "size", spec.Size, "n", spec.N)
+	if attempt == 1 {
+		r.event(ir, corev1.EventTypeNormal, "Accepted", "Validate", "inputs are valid; %s of %d image(s) at %s with %s", spec.Operation, spec.N, spec.Size, modelName)
+	}
+	r.event(ir, corev1.EventTypeNormal, "AttemptStarted", "Call", "attempt %d of %d started", attempt, r.Options.MaxAttempts)
+	log.Info("calling upstream", "promptChars", len(spec.Prompt))
+
+	start := r.Clock.Now()
+	res, callErr := r.Upstream.Do(ctx, upstream.Request{
+		Model:           modelName,
+		Prompt:          spec.Prompt,
+		N:               int(spec.N),
+		Size:            spec.Size,
+		User:            spec.User,
+		ClientRequestID: fmt.Sprintf("%s/%d", ir.UID, attempt),
+		Image:           imageBytes,
+		Mask:            maskBytes,
+	})
+	latency := r.Clock.Since(start)
+	observeCall(spec, modelName, latency, callErr)
+
+	if callErr == nil {
+		log.Info("upstream call succeeded", "upstreamRequestID", res.RequestID, "latency", latency, "images", len(res.URLs))
+		return ctrl.Result{}, r.succeed(ctx, ir, model, res)
+	}
+	var upErr *upstream.Error
+	if !errors.As(callErr, &upErr) {
+		upErr = &upstream.Error{Kind: upstream.KindNetwork, Message: callErr.Error(), Err: callErr}
+	}
+	log.Info("upstream call failed", "upstreamRequestID", upErr.RequestID, "latency", latency,
+		"kind", upErr.Kind, "status", upErr.StatusCode, "code", upErr.Code, "type", upErr.Type, "param", upErr.Param, "message", upErr.Message)
+	if !upErr.Transient() {
+		ir.Status.UpstreamRequestID = upErr.RequestID
+		return ctrl.Result{}, r.fail(ctx, ir, reasonFor(upErr), "upstream rejected the request: "+upErr.Error())
+	}
+	if int(attempt) >= r.Options.MaxAttempts {
+		ir.Status.UpstreamRequestID = upErr.RequestID
+		return ctrl.Result{}, r.fail(ctx, ir, imagesv1alpha1.ReasonAttemptsExhausted,
+			fmt.Sprintf("%d of %d attempts failed; last: %s", attempt, r.Options.MaxAttempts, upErr.Error()))
+	}
+	return r.scheduleRetry(ctx, ir, upErr)
+}
+
+// recordAttempt counts the attempt in status, with optimistic locking, before
+// any call is made: if two reconciles race (a stale cache), one loses with a
+// conflict instead of both paying.
+func (r *ImageRequestReconciler) recordAttempt(ctx context.Context, ir *imagesv1alpha1.ImageRequest) error {
+	base := ir.DeepCopy()
+	now := metav1.NewTime(r.Clock.Now())
+	st := &ir.Status
+	st.Attempts++
+	st.Phase = imagesv1alpha1.PhaseRunning
+	st.ObservedGeneration = ir.Generation
+	if st.StartTime == nil {
+		st.StartTime = &now
+	}
+	st.LastAttemptTime = &now
+	st.NextAttemptTime = nil
+	setCondition(ir, imagesv1alpha1.ConditionAccepted, metav1.ConditionTrue, imagesv1alpha1.ReasonAccepted,
+		fmt.Sprintf("inputs are valid; attempt %d of %d started", st.Attempts, r.Options.MaxAttempts))
+	if err := r.Status().Patch(ctx, ir, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("recording attempt %d: %w", st.Attempts, err)
+	}
+	return nil
+}
+
+// scheduleRetry puts the request back to Pending until the next attempt may
+// start. The time is stored in status so a restart honours it too.
+func (r *ImageRequestReconciler) scheduleRetry(ctx context.Context, ir *imagesv1alpha1.ImageRequest, upErr *upstream.Error) (ctrl.Result, error) {
+	delay := upErr.RetryAfter
+	if delay <= 0 {
+		delay = backoff(ir.Status.Attempts, r.Options.RetryBaseDelay, r.Options.RetryMaxDelay)
+	}
+	base := ir.DeepCopy()
+	next := metav1.NewTime(r.Clock.Now().Add(delay))
+	st := &ir.Status
+	st.Phase = imagesv1alpha1.PhasePending
+	st.NextAttemptTime = &next
+	st.UpstreamRequestID = upErr.RequestID
+	st.Reason = reasonFor(upErr)
+	st.Message = fmt.Sprintf("attempt %d of %d failed: %s; next attempt after %s", st.Attempts, r.Options.MaxAttempts, upErr.Error(), delay)
+	if err := r.writeResult(ctx, ir, base); err != nil {
+		return ctrl.Result{}, err
+	}
+	r.event(ir, corev1.EventTypeWarning, "Retrying", "Call", "%s", st.Message)
+	return ctrl.Result{RequeueAfter: delay}, nil
+}
+
+// succeed records the images and their cost.
+func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1.ImageRequest, model models.Model, res *upstream.Result) error {
+	base := ir.DeepCopy()
+	now := metav1.NewTime(r.Clock.Now())
+	st := &ir.Status
+	st.Images = make([]imagesv1alpha1.GeneratedImage, 0, len(res.URLs))
+	for _, u := range res.URLs {
+		img := imagesv1alpha1.GeneratedImage{URL: u}
+		if model.URLValidity > 0 {
+			exp := metav1.NewTime(res.Created.Add(model.URLValidity))
+			img.ExpiresAt = &exp
+		}
+		st.Images = append(st.Images, img)
+	}
+	cost := model.EstimatedCostUSD(ir.Spec.Size, len(res.URLs))
+	st.EstimatedCostUSD = models.FormatUSD(cost)
+	st.UpstreamRequestID = res.RequestID
+	st.Phase = imagesv1alpha1.PhaseSucceeded
+	st.Reason = imagesv1alpha1.ReasonSucceeded
+	st.Message = fmt.Sprintf("%d image(s) ready after %d attempt(s)", len(res.URLs), st.Attempts)
+	st.CompletionTime = &now
+	st.NextAttemptTime = nil
+	setCondition(ir, imagesv1alpha1.ConditionComplete, metav1.ConditionTrue, imagesv1alpha1.ReasonSucceeded, st.Message)
+	if err := r.writeResult(ctx, ir, base); err != nil {
+		return err
+	}
+	observeFinished(ir, cost)
+	r.event(ir, corev1.EventTypeNormal, "Succeeded", "Complete", "%s (estimated cost $%s)", st.Message, st.EstimatedCostUSD)
+	return nil
+}
+
+// fail makes the request terminal with reason and message.
+func (r *ImageRequestReconciler) fail(ctx context.Context, ir *imagesv1alpha1.ImageRequest, reason, message string) error {
+	base := ir.DeepCopy()
+	now := metav1.NewTime(r.Clock.Now())
+	st := &ir.Status
+	st.Phase = imagesv1alpha1.PhaseFailed
+	st.Reason = reason
+	st.Message = message
+	st.ObservedGeneration = ir.Generation
+	st.CompletionTime = &now
+	st.NextAttemptTime = nil
+	setCondition(ir, imagesv1alpha1.ConditionFailed, metav1.ConditionTrue, reason, message)
+	if err := r.writeResult(ctx, ir, base); err != nil {
+		return err
+	}
+	ctrl.LoggerFrom(ctx).Info("request failed", "reason", reason, "attempts", st.Attempts)
+	observeFinished(ir, 0)
+	r.event(ir, corev1.EventTypeWarning, "Failed", "Complete", "%s: %s", reason, message)
+	return nil
+}
+
+// waitForInput keeps a request Pending while a referenced ConfigMap or Secret
+// is missing (an MCP server may create it just after the request), until the
+// grace period after creation runs out.
+func (r *ImageRequestReconciler) waitForInput(ctx context.Context, ir *imagesv1alpha1.ImageRequest, err error) (ctrl.Result, error) {
+	var missing *missingInputError
+	if !errors.As(err, &missing) {
+		return ctrl.Result{}, err
+	}
+	waited := r.Clock.Since(ir.CreationTimestamp.Time)
+	if waited >= r.Options.InputGracePeriod {
+		return ctrl.Result{}, r.fail(ctx, ir, imagesv1alpha1.ReasonInputNotFound,
+			fmt.Sprintf("%s after waiting %s", missing.Error(), r.Options.InputGracePeriod))
+	}
+	base := ir.DeepCopy()
+	st := &ir.Status
+	st.Phase = imagesv1alpha1.PhasePending
+	st.ObservedGeneration = ir.Generation
+	st.Reason = imagesv1alpha1.ReasonWaitingForInput
+	st.Message = "waiting for " + missing.Error()
+	setCondition(ir, imagesv1alpha1.ConditionAccepted, metav1.ConditionFalse, imagesv1alpha1.ReasonWaitingForInput, st.Message)
+	if !equality.Semantic.DeepEqual(base.Status, ir.Status) {
+		if err := r.Status().Patch(ctx, ir, client.MergeFrom(base)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("recording wait for input: %w", err)
+		}
+		r.event(ir, corev1.EventTypeNormal, imagesv1alpha1.ReasonWaitingForInput, "Validate", "%s", st.Message)
+	}
+	// The watch on ConfigMaps and Secrets wakes us when the input appears;
+	// this requeue only enforces the deadline.
+	return ctrl.Result{RequeueAfter: r.Options.InputGracePeriod - waited}, nil
+}
+
+// writeResult saves an outcome, retrying transient API errors on a context
+// that outlives a shutting-down manager: the call is paid for, and a lost
+// result means a second paid call.
+func (r *ImageRequestReconciler) writeResult(ctx context.Context, ir *imagesv1alpha1.ImageRequest, base *imagesv1alpha1.ImageRequest) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resultWriteTimeout)
+	defer cancel()
+	backoff := wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 8, Cap: 5 * time.Second}
+	patch := client.MergeFrom(base)
+	err := retry.OnError(backoff, func(err error) bool {
+		return !apierrors.IsNotFound(err) && ctx.Err() == nil
+	}, func() error {
+		return r.Status().Patch(ctx, ir, patch)
+	})
+	if err != nil {
+		return fmt.Errorf("writing result (phase %s): %w", ir.Status.Phase, err)
+	}
+	return nil
+}
+
+// reasonFor maps an upstream failure to status.reason.
+func reasonFor(e *upstream.Error) string {
+	switch e.Kind {
+	case upstream.KindRateLimited:
+		return imagesv1alpha1.ReasonRateLimited
+	case upstream.KindQuota:
+		return imagesv1alpha1.ReasonQuotaExceeded
+	case upstream.KindContentPolicy:
+		return imagesv1alpha1.ReasonContentPolicy
+	case upstream.KindAuth:
+		return imagesv1alpha1.ReasonUnauthorized
+	case upstream.KindInvalidRequest:
+		switch {
+		case e.Param == imagecheck.FieldImage:
+			return imagesv1alpha1.ReasonInvalidImage
+		case e.Param == imagecheck.FieldMask:
+			return imagesv1alpha1.ReasonInvalidMask
+		case e.Code == "model_not_found":
+			return imagesv1alpha1.ReasonUnsupportedModel
+		}
+		return imagesv1alpha1.ReasonInvalidRequest
+	}
+	return imagesv1alpha1.ReasonUpstreamError
+}
+
+// backoff is base·2^(attempt-1), capped.
+func backoff(attempt int32, base, maxDelay time.Duration) time.Duration {
+	d := base
+	for i := int32(1); i < attempt && d < maxDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxDelay)
+}

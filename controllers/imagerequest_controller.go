@@ -1,0 +1,149 @@
+// Package controllers holds the ImageRequest controller: it validates a
+// request's inputs, records each attempt in status before it pays for an
+// upstream call, and writes the images (or the reason there are none) back.
+package controllers
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+
+	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/upstream"
+)
+
+// Upstream makes one paid call. *upstream.Client implements it.
+type Upstream interface {
+	Do(ctx context.Context, req upstream.Request) (*upstream.Result, error)
+}
+
+// Options tune the reconciler; zero values take the defaults below.
+type Options struct {
+	// MaxAttempts bounds the upstream calls made for one request.
+	MaxAttempts int
+	// MaxConcurrentReconciles is how many requests are worked on at once;
+	// most of that time is spent waiting on the upstream.
+	MaxConcurrentReconciles int
+	// InputGracePeriod is how long a missing ConfigMap or Secret is waited for
+	// after the request was created.
+	InputGracePeriod time.Duration
+	// RetryBaseDelay and RetryMaxDelay shape the exponential backoff used
+	// when the upstream gives no Retry-After.
+	RetryBaseDelay, RetryMaxDelay time.Duration
+}
+
+// Defaults for Options.
+const (
+	DefaultMaxAttempts             = 3
+	DefaultMaxConcurrentReconciles = 100
+	DefaultInputGracePeriod        = 60 * time.Second
+	DefaultRetryBaseDelay          = 2 * time.Second
+	DefaultRetryMaxDelay           = 2 * time.Minute
+)
+
+func (o Options) withDefaults() Options {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.MaxConcurrentReconciles <= 0 {
+		o.MaxConcurrentReconciles = DefaultMaxConcurrentReconciles
+	}
+	if o.InputGracePeriod <= 0 {
+		o.InputGracePeriod = DefaultInputGracePeriod
+	}
+	if o.RetryBaseDelay <= 0 {
+		o.RetryBaseDelay = DefaultRetryBaseDelay
+	}
+	if o.RetryMaxDelay <= 0 {
+		o.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+	return o
+}
+
+// ImageRequestReconciler reconciles ImageRequest objects.
+type ImageRequestReconciler struct {
+	client.Client
+	// APIReader reads input ConfigMaps and Secrets straight from the API
+	// server: their bytes are needed once, so caching every one in the
+	// cluster would cost memory for nothing (the watch is metadata-only).
+	APIReader client.Reader
+	Upstream  Upstream
+	Recorder  events.EventRecorder
+	Clock     clock.PassiveClock
+	Options   Options
+}
+
+// +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=configmaps;secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile fetches the ImageRequest and hands it to reconcile.
+func (r *ImageRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var ir imagesv1alpha1.ImageRequest
+	if err := r.Get(ctx, req.NamespacedName, &ir); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	log := ctrl.LoggerFrom(ctx).WithValues("imagerequest", klog.KObj(&ir))
+	ctx = ctrl.LoggerInto(ctx, log)
+
+	result, err := r.reconcile(ctx, &ir)
+	if apierrors.IsConflict(err) {
+		// Someone (usually our own previous write, not yet in the cache)
+		// changed the object: start again from the fresh version.
+		log.V(2).Info("conflict, requeueing")
+		return ctrl.Result{Requeue: true}, nil
+	}
+	return result, err
+}
+
+func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alpha1.ImageRequest) (ctrl.Result, error) {
+	if ir.Status.Phase.IsTerminal() {
+		return r.reconcileTTL(ctx, ir)
+	}
+	if !ir.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	if ir.Status.Phase == imagesv1alpha1.PhaseRunning {
+		// Nothing runs a call outside a reconcile, and the workqueue never
+		// hands us the same key twice at once: a request we find Running
+		// lost its call to a crash or a leader change. That attempt is spent.
+		ctrl.LoggerFrom(ctx).Info("previous attempt was interrupted; counting it as spent", "attempt", ir.Status.Attempts)
+		r.event(ir, corev1.EventTypeWarning, "AttemptInterrupted", "Attempt", "attempt %d was interrupted before its result was recorded", ir.Status.Attempts)
+	}
+	if next := ir.Status.NextAttemptTime; next != nil {
+		if wait := next.Sub(r.Clock.Now()); wait > 0 {
+			return ctrl.Result{RequeueAfter: wait}, nil
+		}
+	}
+	return r.reconcileAttempt(ctx, ir)
+}
+
+// SetupWithManager registers the controller, its input index and watches.
+func (r *ImageRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.Options = r.Options.withDefaults()
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &imagesv1alpha1.ImageRequest{}, InputRefIndex, indexInputRefs); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&imagesv1alpha1.ImageRequest{}).
+		// A request waiting for its input wakes when the input appears.
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.requestsWaitingFor(kindConfigMap)), builder.OnlyMetadata).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.requestsWaitingFor(kindSecret)), builder.OnlyMetadata).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
+		Named("imagerequest").
+		Complete(r)
+}

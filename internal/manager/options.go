@@ -1,0 +1,68 @@
+// Package manager wires the operator together: the controller-runtime
+// manager, the ImageRequest controller and the upstream client. cmd/ parses
+// flags into Options and calls Run; hack/dev and the tests call Run directly.
+package manager
+
+import (
+	"flag"
+	"os"
+	"time"
+
+	"github.com/imagegen/imagegen-operator/controllers"
+)
+
+// Options is everything the operator can be told at start-up.
+type Options struct {
+	// OpenAIBaseURL points at the Images API or anything compatible, such as
+	// the simulator. Empty means OpenAI. Defaults to $OPENAI_BASE_URL.
+	OpenAIBaseURL string
+	// OpenAIAPIKeyFile, when set, is read for the key and re-read when it
+	// changes; otherwise the key comes from $OPENAI_API_KEY.
+	OpenAIAPIKeyFile string
+	// OpenAIAPIKey is the key when no file is given (from the environment,
+	// never a flag: flags show up in process listings).
+	OpenAIAPIKey string
+	// UpstreamTimeout bounds one upstream call.
+	UpstreamTimeout time.Duration
+
+	Controller controllers.Options
+
+	LeaderElect             bool
+	LeaderElectionNamespace string
+	LeaderElectionID        string
+	MetricsBindAddress      string
+	HealthProbeBindAddress  string
+
+	// KubeAPIQPS and KubeAPIBurst size the client-side rate limit towards the
+	// API server. client-go's defaults (5/10) would throttle a controller
+	// doing hundreds of status writes a second.
+	KubeAPIQPS   float64
+	KubeAPIBurst int
+}
+
+// BindFlags registers the operator's flags on fs with their defaults.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.OpenAIBaseURL, "openai-base-url", os.Getenv("OPENAI_BASE_URL"),
+		"Base URL of the OpenAI Images API or a compatible endpoint (default $OPENAI_BASE_URL, else OpenAI's).")
+	fs.StringVar(&o.OpenAIAPIKeyFile, "openai-api-key-file", "",
+		"File holding the OpenAI API key, re-read when it changes (mount a Secret). Without it the key comes from $OPENAI_API_KEY.")
+	fs.DurationVar(&o.UpstreamTimeout, "upstream-timeout", 5*time.Minute, "Timeout of one upstream call.")
+	fs.IntVar(&o.Controller.MaxAttempts, "max-attempts", controllers.DefaultMaxAttempts,
+		"Upstream calls allowed per ImageRequest, counting interrupted ones.")
+	fs.IntVar(&o.Controller.MaxConcurrentReconciles, "max-concurrent-reconciles", controllers.DefaultMaxConcurrentReconciles,
+		"ImageRequests worked on at once; each mostly waits on the upstream.")
+	fs.DurationVar(&o.Controller.InputGracePeriod, "input-grace-period", controllers.DefaultInputGracePeriod,
+		"How long an Edit waits for a missing input ConfigMap or Secret before it fails.")
+	fs.DurationVar(&o.Controller.RetryBaseDelay, "retry-base-delay", controllers.DefaultRetryBaseDelay,
+		"First backoff after a transient upstream error without Retry-After; doubles per attempt.")
+	fs.DurationVar(&o.Controller.RetryMaxDelay, "retry-max-delay", controllers.DefaultRetryMaxDelay, "Cap of the retry backoff.")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", false,
+		"Enable leader election so only one replica reconciles; the MCP server runs on every replica.")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the pod's).")
+	fs.StringVar(&o.LeaderElectionID, "leader-election-id", "imagegen-operator.imagegen.dev", "Name of the leader election Lease.")
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz probes.")
+	fs.Float64Var(&o.KubeAPIQPS, "kube-api-qps", 500, "Client-side QPS limit towards the Kubernetes API server.")
+	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", 1000, "Client-side burst limit towards the Kubernetes API server.")
+	o.OpenAIAPIKey = os.Getenv("OPENAI_API_KEY")
+}
