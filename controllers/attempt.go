@@ -148,7 +148,11 @@ func (r *ImageRequestReconciler) scheduleRetry(ctx context.Context, ir *imagesv1
 		delay = backoff(ir.Status.Attempts, r.Options.RetryBaseDelay, r.Options.RetryMaxDelay)
 	}
 	base := ir.DeepCopy()
-	next := metav1.NewTime(r.Clock.Now().Add(delay))
+	now := r.Clock.Now()
+	// Status times have second precision: round up so a restart never
+	// retries before the upstream said it may.
+	next := metav1.NewTime(ceilSecond(now.Add(delay)))
+	delay = next.Sub(now)
 	st := &ir.Status
 	st.Phase = imagesv1alpha1.PhasePending
 	st.NextAttemptTime = &next
@@ -296,4 +300,12 @@ func backoff(attempt int32, base, maxDelay time.Duration) time.Duration {
 		d *= 2
 	}
 	return min(d, maxDelay)
+}
+
+// ceilSecond rounds t up to a whole second.
+func ceilSecond(t time.Time) time.Time {
+	if tr := t.Truncate(time.Second); !tr.Equal(t) {
+		return tr.Add(time.Second)
+	}
+	return t
 }

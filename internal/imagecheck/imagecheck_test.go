@@ -5,6 +5,8 @@ import (
 	"errors"
 	"image"
 	"image/jpeg"
+	"image/png"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -14,6 +16,24 @@ func jpegBytes(t *testing.T) []byte {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 64, 64)), nil); err != nil {
 		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// hugePNG is a valid square PNG of at least 4 MB: random pixels don't compress.
+func hugePNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 1100, 1100))
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(r.Uint32())
+	}
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() < 4<<20 {
+		t.Fatalf("test image is only %d bytes", buf.Len())
 	}
 	return buf.Bytes()
 }
@@ -34,6 +54,7 @@ func TestCheckEdit(t *testing.T) {
 		"png signature, broken body":       {image: append([]byte("\x89PNG\r\n\x1a\n"), 1, 2, 3), rules: dalle2, wantField: FieldImage, wantRule: "png"},
 		"non-square image":                 {image: PNG(64, 32, true, true), rules: dalle2, wantField: FieldImage, wantRule: "square"},
 		"non-square allowed by model":      {image: PNG(64, 32, true, true), rules: Rules{MaxBytes: 4 << 20}},
+		"4 MB+ image":                      {image: hugePNG(t), rules: dalle2, wantField: FieldImage, wantRule: "size-bytes"},
 		"image at the byte limit":          {image: withHole, rules: Rules{MaxBytes: int64(len(withHole)), Square: true}, wantField: FieldImage, wantRule: "size-bytes"},
 		"image without transparency":       {image: opaqueRGBA, rules: dalle2, wantField: FieldImage, wantRule: "transparency"},
 		"image without alpha channel":      {image: PNG(64, 64, false, false), rules: dalle2, wantField: FieldImage, wantRule: "transparency"},

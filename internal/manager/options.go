@@ -38,6 +38,11 @@ type Options struct {
 	// doing hundreds of status writes a second.
 	KubeAPIQPS   float64
 	KubeAPIBurst int
+
+	// SkipNameValidation lets one process run several managers (tests, the
+	// benchmark's leader and follower); controller-runtime otherwise refuses
+	// a second controller of the same name. Not a flag.
+	SkipNameValidation bool
 }
 
 // BindFlags registers the operator's flags on fs with their defaults.

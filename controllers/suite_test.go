@@ -1,0 +1,184 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/controllers"
+	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
+	"github.com/imagegen/imagegen-operator/internal/manager"
+)
+
+// The suite shares one control plane, one simulator and one manager. Tests
+// run one after another (none calls t.Parallel): several change simulator
+// settings or restart the manager, and sequential runs keep each test's
+// upstream call counts exact.
+var (
+	restConfig *rest.Config
+	// kubeconfigPath lets a manager binary in a child process reach the
+	// control plane.
+	kubeconfigPath string
+	k8sClient      client.Client
+	sim            *dallesim.Server
+	simServer      *httptest.Server
+	// simClockOffset shifts the simulator's clock so URL expiry can be tested
+	// without waiting an hour.
+	simClockOffset atomic.Int64
+
+	mgrMu     sync.Mutex
+	mgrCancel context.CancelFunc
+	mgrDone   chan error
+)
+
+const (
+	timeout          = 30 * time.Second
+	inputGracePeriod = 3 * time.Second
+	retryBaseDelay   = 200 * time.Millisecond
+	maxAttempts      = 3
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
+	cp, err := localenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() {
+		if err := cp.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
+	restConfig = cp.Config
+	kubeconfigFile, err := os.CreateTemp("", "imagegen-test-kubeconfig-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.Remove(kubeconfigFile.Name())
+	if _, err := kubeconfigFile.Write(cp.Env.KubeConfig); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	kubeconfigFile.Close()
+	kubeconfigPath = kubeconfigFile.Name()
+	if k8sClient, err = client.New(restConfig, client.Options{Scheme: manager.Scheme()}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+
+	sim = dallesim.New(dallesim.Config{
+		Now: func() time.Time { return time.Now().Add(time.Duration(simClockOffset.Load())) },
+	})
+	simServer = httptest.NewServer(sim)
+	defer simServer.Close()
+
+	if err := startManager(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stopManager()
+	return m.Run()
+}
+
+func managerOptions() manager.Options {
+	return manager.Options{
+		OpenAIBaseURL:      simServer.URL + "/v1/",
+		OpenAIAPIKey:       "sk-test",
+		UpstreamTimeout:    time.Minute,
+		MetricsBindAddress: "0",
+		Controller: controllers.Options{
+			MaxAttempts:      maxAttempts,
+			InputGracePeriod: inputGracePeriod,
+			RetryBaseDelay:   retryBaseDelay,
+		},
+		KubeAPIQPS:         1000,
+		KubeAPIBurst:       2000,
+		SkipNameValidation: true,
+	}
+}
+
+// startManager runs a fresh manager against the suite's control plane.
+func startManager() error {
+	mgrMu.Lock()
+	defer mgrMu.Unlock()
+	mgr, err := manager.New(restConfig, managerOptions())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	mgrCancel, mgrDone = cancel, done
+	return nil
+}
+
+// stopManager stops the running manager the way a crash would look to the
+// upstream: in-flight calls are cancelled.
+func stopManager() {
+	mgrMu.Lock()
+	defer mgrMu.Unlock()
+	if mgrCancel == nil {
+		return
+	}
+	mgrCancel()
+	<-mgrDone
+	mgrCancel = nil
+}
+
+func zapLevel() zapcore.Level {
+	if os.Getenv("TEST_VERBOSE_LOGS") != "" {
+		return -2
+	}
+	return 2 // errors only: keep `make test` output readable
+}
+
+// createRequest creates an ImageRequest in the default namespace.
+func createRequest(t *testing.T, name string, spec imagesv1alpha1.ImageRequestSpec) *imagesv1alpha1.ImageRequest {
+	t.Helper()
+	ir := &imagesv1alpha1.ImageRequest{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"}, Spec: spec}
+	if err := k8sClient.Create(context.Background(), ir); err != nil {
+		t.Fatalf("creating ImageRequest %s: %v", name, err)
+	}
+	return ir
+}
+
+// waitFor polls the request until cond holds and returns it.
+func waitFor(t *testing.T, ir *imagesv1alpha1.ImageRequest, what string, cond func(*imagesv1alpha1.ImageRequest) bool) *imagesv1alpha1.ImageRequest {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var got imagesv1alpha1.ImageRequest
+	for {
+		if err := k8sClient.Get(context.Background(), client.ObjectKeyFromObject(ir), &got); err == nil && cond(&got) {
+			return &got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: timed out waiting for %s; status: %+v", ir.Name, what, got.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func waitTerminal(t *testing.T, ir *imagesv1alpha1.ImageRequest) *imagesv1alpha1.ImageRequest {
+	t.Helper()
+	return waitFor(t, ir, "a terminal phase", func(ir *imagesv1alpha1.ImageRequest) bool { return ir.Status.Phase.IsTerminal() })
+}
