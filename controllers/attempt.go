@@ -42,12 +42,12 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 		if errs[0].Field == "model" {
 			reason = imagesv1alpha1.ReasonUnsupportedModel
 		}
-		return ctrl.Result{}, r.fail(ctx, ir, reason, "spec."+errs[0].Error())
+		return ctrl.Result{}, r.reject(ctx, ir, reason, "spec."+errs[0].Error())
 	}
 	model, _ := models.Lookup(modelName)
 
 	if int(ir.Status.Attempts) >= r.Options.MaxAttempts {
-		return ctrl.Result{}, r.fail(ctx, ir, imagesv1alpha1.ReasonAttemptsExhausted,
+		return ctrl.Result{}, r.reject(ctx, ir, imagesv1alpha1.ReasonAttemptsExhausted,
 			fmt.Sprintf("all %d attempts are spent; last: %s", ir.Status.Attempts, ir.Status.Message))
 	}
 
@@ -66,7 +66,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 			if errors.As(err, &v) && v.Field == imagecheck.FieldMask {
 				reason = imagesv1alpha1.ReasonInvalidMask
 			}
-			return ctrl.Result{}, r.fail(ctx, ir, reason, "spec."+err.Error())
+			return ctrl.Result{}, r.reject(ctx, ir, reason, "spec."+err.Error())
 		}
 	}
 
@@ -197,8 +197,20 @@ func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1
 	return nil
 }
 
-// fail makes the request terminal with reason and message.
+// reject fails a request before any call was made for this attempt. The
+// decision rests on what was read, which may be stale, so the write is
+// optimistically locked: a conflict re-runs the reconcile on fresh state.
+func (r *ImageRequestReconciler) reject(ctx context.Context, ir *imagesv1alpha1.ImageRequest, reason, message string) error {
+	return r.finishFailed(ctx, ir, reason, message, true)
+}
+
+// fail records a failure that a call just returned. It is not locked: the
+// attempt's own write is the base, and the call is paid for.
 func (r *ImageRequestReconciler) fail(ctx context.Context, ir *imagesv1alpha1.ImageRequest, reason, message string) error {
+	return r.finishFailed(ctx, ir, reason, message, false)
+}
+
+func (r *ImageRequestReconciler) finishFailed(ctx context.Context, ir *imagesv1alpha1.ImageRequest, reason, message string, locked bool) error {
 	base := ir.DeepCopy()
 	now := metav1.NewTime(r.Clock.Now())
 	st := &ir.Status
@@ -209,7 +221,11 @@ func (r *ImageRequestReconciler) fail(ctx context.Context, ir *imagesv1alpha1.Im
 	st.CompletionTime = &now
 	st.NextAttemptTime = nil
 	setCondition(ir, imagesv1alpha1.ConditionFailed, metav1.ConditionTrue, reason, message)
-	if err := r.writeResult(ctx, ir, base); err != nil {
+	if locked {
+		if err := r.Status().Patch(ctx, ir, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			return fmt.Errorf("recording failure %s: %w", reason, err)
+		}
+	} else if err := r.writeResult(ctx, ir, base); err != nil {
 		return err
 	}
 	ctrl.LoggerFrom(ctx).Info("request failed", "reason", reason, "attempts", st.Attempts)
@@ -228,7 +244,7 @@ func (r *ImageRequestReconciler) waitForInput(ctx context.Context, ir *imagesv1a
 	}
 	waited := r.Clock.Since(ir.CreationTimestamp.Time)
 	if waited >= r.Options.InputGracePeriod {
-		return ctrl.Result{}, r.fail(ctx, ir, imagesv1alpha1.ReasonInputNotFound,
+		return ctrl.Result{}, r.reject(ctx, ir, imagesv1alpha1.ReasonInputNotFound,
 			fmt.Sprintf("%s after waiting %s", missing.Error(), r.Options.InputGracePeriod))
 	}
 	base := ir.DeepCopy()
@@ -239,7 +255,7 @@ func (r *ImageRequestReconciler) waitForInput(ctx context.Context, ir *imagesv1a
 	st.Message = "waiting for " + missing.Error()
 	setCondition(ir, imagesv1alpha1.ConditionAccepted, metav1.ConditionFalse, imagesv1alpha1.ReasonWaitingForInput, st.Message)
 	if !equality.Semantic.DeepEqual(base.Status, ir.Status) {
-		if err := r.Status().Patch(ctx, ir, client.MergeFrom(base)); err != nil {
+		if err := r.Status().Patch(ctx, ir, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 			return ctrl.Result{}, fmt.Errorf("recording wait for input: %w", err)
 		}
 		r.event(ir, corev1.EventTypeNormal, imagesv1alpha1.ReasonWaitingForInput, "Validate", "%s", st.Message)

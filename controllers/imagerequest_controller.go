@@ -115,9 +115,19 @@ func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alph
 		return ctrl.Result{}, nil
 	}
 	if ir.Status.Phase == imagesv1alpha1.PhaseRunning {
+		// Our own Running write re-queues the key, and the cache may still
+		// show it after the result was written: ask the API server first.
+		fresh := &imagesv1alpha1.ImageRequest{}
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(ir), fresh); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+		if fresh.ResourceVersion != ir.ResourceVersion {
+			return r.reconcile(ctx, fresh)
+		}
 		// Nothing runs a call outside a reconcile, and the workqueue never
-		// hands us the same key twice at once: a request we find Running
-		// lost its call to a crash or a leader change. That attempt is spent.
+		// hands us the same key twice at once: a request that is still
+		// Running lost its call to a crash or a leader change. That attempt
+		// is spent.
 		ctrl.LoggerFrom(ctx).Info("previous attempt was interrupted; counting it as spent", "attempt", ir.Status.Attempts)
 		r.event(ir, corev1.EventTypeWarning, "AttemptInterrupted", "Attempt", "attempt %d was interrupted before its result was recorded", ir.Status.Attempts)
 	}
