@@ -25,3 +25,7 @@ func createUnstructured(t *testing.T, obj map[string]any) error {
 	u := &unstructured.Unstructured{Object: obj}
 	return k8sClient.Create(t.Context(), u, dryRunAll{})
 }
+
+func objectMeta(u *unstructured.Unstructured) *metav1.ObjectMeta {
+	return &metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace()}
+}

@@ -1,0 +1,149 @@
+// Command dev runs the whole operator on one machine for `make dev`: a local
+// control plane (kube-apiserver and etcd built by hack/setup-envtest.sh) with
+// the CRDs installed, the DALL-E 2 simulator (unless a real upstream is
+// named), and the manager. It writes a kubeconfig, prints what to type next,
+// and stops everything on Ctrl-C.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
+	"github.com/imagegen/imagegen-operator/internal/manager"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		opts       manager.Options
+		stateDir   string
+		simListen  string
+		simLatency time.Duration
+	)
+	fs := flag.CommandLine
+	opts.BindFlags(fs)
+	fs.StringVar(&stateDir, "state-dir", filepath.Join(localenv.RepoRoot(), ".dev"), "Where the kubeconfig is written.")
+	fs.StringVar(&simListen, "sim-listen", "127.0.0.1:8089", "Address of the DALL-E 2 simulator, started unless --openai-base-url (or $OPENAI_BASE_URL) names an upstream.")
+	fs.DurationVar(&simLatency, "sim-latency", 2*time.Second, "Latency the simulator adds to each call, like the real API's.")
+	zapOpts := zap.Options{Development: true}
+	zapOpts.BindFlags(fs)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+
+	// Loopback only: this is a developer's machine, not a cluster.
+	if opts.MetricsBindAddress == ":8080" {
+		opts.MetricsBindAddress = "127.0.0.1:8080"
+	}
+	if opts.HealthProbeBindAddress == ":8081" {
+		opts.HealthProbeBindAddress = "127.0.0.1:8081"
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	fmt.Println("dev: starting the local control plane (kube-apiserver, etcd) ...")
+	cp, err := localenv.Start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Println("dev: stopping the control plane")
+		if err := cp.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "dev:", err)
+		}
+	}()
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", stateDir, err)
+	}
+	kubeconfig := filepath.Join(stateDir, "kubeconfig")
+	if err := os.WriteFile(kubeconfig, cp.Env.KubeConfig, 0o600); err != nil {
+		return fmt.Errorf("writing kubeconfig: %w", err)
+	}
+
+	upstreamDesc := opts.OpenAIBaseURL
+	if opts.OpenAIBaseURL == "" {
+		sim, stopSim, err := startSimulator(simListen, simLatency)
+		if err != nil {
+			return err
+		}
+		defer stopSim()
+		opts.OpenAIBaseURL = sim + "/v1/"
+		if opts.OpenAIAPIKey == "" && opts.OpenAIAPIKeyFile == "" {
+			opts.OpenAIAPIKey = "sk-dev-simulator"
+		}
+		upstreamDesc = fmt.Sprintf("DALL-E 2 simulator at %s (latency %s; admin API %s/sim/stats)", sim, simLatency, sim)
+	}
+
+	kubectl := filepath.Join(localenv.AssetsDir(), "kubectl")
+	rel := func(p string) string {
+		if r, err := filepath.Rel(localenv.RepoRoot(), p); err == nil {
+			return r
+		}
+		return p
+	}
+	fmt.Printf(`
+dev: ready.
+  upstream:   %s
+  kubeconfig: %s
+  metrics:    http://%s/metrics
+
+In another terminal, from the repository root:
+  export KUBECONFIG=%s
+  alias kubectl=%s
+  kubectl apply -f config/samples/
+  kubectl get imgreq -w
+  kubectl get imgreq lighthouse -o jsonpath='{.status.images[*].url}'
+
+Ctrl-C stops the operator, the simulator and the control plane.
+
+`, upstreamDesc, kubeconfig, opts.MetricsBindAddress, rel(kubeconfig), rel(kubectl))
+
+	if err := manager.Run(ctx, cp.Config, opts); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	fmt.Println("dev: operator stopped")
+	return nil
+}
+
+// startSimulator serves the DALL-E 2 simulator on addr and returns its base URL.
+func startSimulator(addr string, latency time.Duration) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("starting the simulator on %s (is `make simulator` already running?): %w", addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	sim := dallesim.New(dallesim.Config{
+		PublicURL: base,
+		Latency:   latency,
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return base, func() {
+		sim.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
