@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -29,6 +30,10 @@ func Scheme() *runtime.Scheme {
 // New builds the manager with the ImageRequest controller registered; the
 // caller starts it. cfg is copied, not modified.
 func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	if opts.OpenAIAPIKey == "" && opts.OpenAIAPIKeyFile == "" {
+		// Fail at start-up, not on every request: without a key no call can succeed.
+		return nil, errors.New("no OpenAI API key: set $OPENAI_API_KEY or --openai-api-key-file")
+	}
 	cfg = rest.CopyConfig(cfg)
 	if opts.KubeAPIQPS > 0 {
 		cfg.QPS = float32(opts.KubeAPIQPS)
