@@ -55,6 +55,14 @@ dev: manifests generate setup-envtest ## Run a local control plane, the CRDs, th
 simulator: ## Run the DALL-E 2 API simulator alone on 127.0.0.1:8089.
 	go run ./hack/dallesim --listen 127.0.0.1:8089 $(SIM_FLAGS)
 
+.PHONY: bench
+bench: build setup-envtest ## Measure latency, throughput and manager memory on every path (see docs/performance.md).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./test/bench --manager $(LOCALBIN)/manager $(BENCH_FLAGS)
+
+.PHONY: bench-quick
+bench-quick: ## The benchmark's quick subset (under two minutes).
+	$(MAKE) bench BENCH_FLAGS="--quick $(BENCH_FLAGS)"
+
 ##@ Build
 
 .PHONY: build

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
@@ -136,7 +137,13 @@ func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alph
 			return ctrl.Result{RequeueAfter: wait}, nil
 		}
 	}
-	return r.reconcileAttempt(ctx, ir)
+	result, err := r.reconcileAttempt(ctx, ir)
+	if err == nil && ir.Status.Phase.IsTerminal() {
+		// Our own status write wakes no reconcile (see SetupWithManager):
+		// schedule the TTL deletion now.
+		return r.reconcileTTL(ctx, ir)
+	}
+	return result, err
 }
 
 // SetupWithManager registers the controller, its input index and watches.
@@ -149,7 +156,12 @@ func (r *ImageRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&imagesv1alpha1.ImageRequest{}).
+		// The spec is immutable and only this controller writes status, so
+		// updates carry nothing to act on: without this filter each of our
+		// own status writes would wake a second, wasted reconcile (and read
+		// a possibly stale cache). Creates, deletes and our own requeues
+		// (retries, TTL, input deadlines) still arrive.
+		For(&imagesv1alpha1.ImageRequest{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A request waiting for its input wakes when the input appears.
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.requestsWaitingFor(kindConfigMap)), builder.OnlyMetadata).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.requestsWaitingFor(kindSecret)), builder.OnlyMetadata).

@@ -1,0 +1,220 @@
+// Command bench measures the operator end to end against the DALL-E 2
+// simulator: the same request through each path (openai-go straight to the
+// simulator, an ImageRequest, the MCP tool, the REST endpoint, an MCP edit)
+// at several upstream latencies and concurrencies, with the manager's memory
+// and goroutines. It prints a markdown table and writes a JSON report.
+//
+//	go run ./test/bench            # full run (make bench)
+//	go run ./test/bench --quick    # a subset, under two minutes (make bench-quick)
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/imagegen/imagegen-operator/internal/localenv"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	quick        bool
+	latencies    []time.Duration
+	concurrency  []int
+	paths        []string
+	minRequests  int
+	reconcilers  int
+	jsonOut      string
+	managerBin   string
+	perRunBudget time.Duration
+}
+
+func parseFlags() (config, error) {
+	var (
+		c                          config
+		latencies, levels, pathCSV string
+	)
+	flag.BoolVar(&c.quick, "quick", false, "Run a subset that finishes in under two minutes.")
+	flag.StringVar(&latencies, "latencies", "0s,2s", "Simulator latencies to measure at.")
+	flag.StringVar(&levels, "concurrency", "1,10,100,500,1000", "Concurrency levels.")
+	flag.StringVar(&pathCSV, "paths", strings.Join(allPaths, ","), "Paths to measure.")
+	flag.IntVar(&c.minRequests, "min-requests", 10, "Requests per run at least (a run makes max(concurrency, this)).")
+	flag.IntVar(&c.reconcilers, "max-concurrent-reconciles", 1000, "Passed to the manager: workers for in-flight requests.")
+	flag.StringVar(&c.jsonOut, "json", filepath.Join(localenv.RepoRoot(), "bin", "bench.json"), "Where the JSON report goes.")
+	flag.StringVar(&c.managerBin, "manager", filepath.Join(localenv.RepoRoot(), "bin", "manager"), "Manager binary (make build).")
+	flag.DurationVar(&c.perRunBudget, "run-timeout", 3*time.Minute, "Timeout of one run.")
+	flag.Parse()
+	if c.quick {
+		latencies, levels, c.minRequests = "0s,2s", "1,10,100", 5
+	}
+	for _, s := range strings.Split(latencies, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return c, fmt.Errorf("--latencies: %w", err)
+		}
+		c.latencies = append(c.latencies, d)
+	}
+	for _, s := range strings.Split(levels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("--concurrency: bad level %q", s)
+		}
+		c.concurrency = append(c.concurrency, n)
+	}
+	c.paths = strings.Split(pathCSV, ",")
+	return c, nil
+}
+
+func run() error {
+	cfg, err := parseFlags()
+	if err != nil {
+		return err
+	}
+	ctrl.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel)))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	if _, err := os.Stat(cfg.managerBin); err != nil {
+		build := exec.Command("go", "build", "-o", cfg.managerBin, "./cmd")
+		build.Dir, build.Stdout, build.Stderr = localenv.RepoRoot(), os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building the manager: %w", err)
+		}
+	}
+	fmt.Fprintln(os.Stderr, "bench: starting control plane, simulator and manager ...")
+	e, err := startEnv(ctx, cfg.managerBin, cfg.reconcilers, managerArgsForPaths)
+	if err != nil {
+		return err
+	}
+	defer e.stop()
+
+	paths, err := buildPaths(ctx, e, cfg.paths)
+	if err != nil {
+		return err
+	}
+	cr, err := newCRPath(ctx, e)
+	if err != nil {
+		return err
+	}
+
+	rep := Report{
+		Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
+		Command: strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "),
+		Started: time.Now().UTC().Format(time.RFC3339),
+	}
+	// One request through every path first: the manager's caches sync and
+	// its workers start after its metrics endpoint is up, and connections
+	// are opened once. None of that belongs in the measurements.
+	for _, p := range paths {
+		if err := p.do(ctx, "warmup-"+p.name()); err != nil {
+			return fmt.Errorf("warm-up through %s: %w", p.name(), err)
+		}
+	}
+	if err := cleanupRequests(ctx, cr.client); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	rep.ManagerBaseline = e.sampler.idle()
+	samplerCtx, stopSampler := context.WithCancel(ctx)
+	defer stopSampler()
+	go e.sampler.run(samplerCtx)
+
+	runID := 0
+	for _, lat := range cfg.latencies {
+		if err := e.sim.SetLatency(lat, 0); err != nil {
+			return err
+		}
+		for _, c := range cfg.concurrency {
+			for _, p := range paths {
+				runID++
+				res := measure(ctx, e, p, lat, c, max(c, cfg.minRequests), runID, cfg.perRunBudget)
+				rep.Results = append(rep.Results, res)
+				fmt.Fprintf(os.Stderr, "bench: L=%s C=%d %-6s p50=%sms p99=%sms %.1f req/s errors=%d\n",
+					lat, c, p.name(), ms(res.P50), ms(res.P99), res.Throughput, res.Errors)
+				if err := cleanupRequests(ctx, cr.client); err != nil {
+					return fmt.Errorf("cleaning up: %w", err)
+				}
+			}
+		}
+	}
+	// Everything is deleted: give the manager a moment, then see whether
+	// goroutines or memory stayed behind.
+	stopSampler()
+	time.Sleep(5 * time.Second)
+	rep.ManagerAfter = e.sampler.idle()
+	fillRatios(rep.Results)
+	writeMarkdown(os.Stdout, rep)
+	if err := os.MkdirAll(filepath.Dir(cfg.jsonOut), 0o755); err != nil {
+		return err
+	}
+	if err := writeJSON(cfg.jsonOut, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: JSON report in %s\n", cfg.jsonOut)
+	return nil
+}
+
+// measure runs total requests through p with c workers.
+func measure(ctx context.Context, e *env, p path, lat time.Duration, c, total, runID int, budget time.Duration) Result {
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	e.sampler.reset()
+	res := Result{Path: p.name(), UpstreamLatency: lat, Concurrency: c, Requests: total}
+	var (
+		next      atomic.Int64
+		mu        sync.Mutex
+		latencies = make([]time.Duration, 0, total)
+		wg        sync.WaitGroup
+	)
+	start := time.Now()
+	for w := 0; w < c; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(total) {
+					return
+				}
+				t0 := time.Now()
+				err := p.do(ctx, fmt.Sprintf("%d-%d", runID, i))
+				took := time.Since(t0)
+				mu.Lock()
+				if err != nil {
+					res.Errors++
+					if res.FirstError == "" {
+						res.FirstError = err.Error()
+					}
+				} else {
+					latencies = append(latencies, took)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	res.Wall = time.Since(start)
+	summarize(&res, latencies)
+	res.ManagerPeakRSSBytes, res.ManagerGoroutines = e.sampler.peaks()
+	return res
+}
