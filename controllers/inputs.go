@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -55,6 +57,9 @@ func (r *ImageRequestReconciler) requestsWaitingFor(kind string) func(context.Co
 		var list imagesv1alpha1.ImageRequestList
 		if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
 			client.MatchingFields{InputRefIndex: inputRefKey(kind, obj.GetName())}); err != nil {
+			// Listing the cache only fails when it is broken; the request's
+			// own deadline requeue still wakes it.
+			ctrl.LoggerFrom(ctx).Error(err, "listing ImageRequests waiting for an input", "kind", kind, "input", klog.KObj(obj))
 			return nil
 		}
 		var reqs []reconcile.Request
