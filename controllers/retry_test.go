@@ -105,7 +105,7 @@ func TestManagerKilledMidCall(t *testing.T) {
 		}
 	}()
 	child := exec.Command(bin, "--kubeconfig", kubeconfigPath, "--openai-base-url", simServer.URL+"/v1/",
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", fmt.Sprintf("--max-attempts=%d", maxAttempts))
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--mcp-bind-address", "0", fmt.Sprintf("--max-attempts=%d", maxAttempts))
 	child.Env = append(os.Environ(), "OPENAI_API_KEY=sk-test")
 	if err := child.Start(); err != nil {
 		t.Fatal(err)

@@ -151,6 +151,16 @@ const (
 	ReasonSucceeded         = "Succeeded"
 )
 
+// Annotations the MCP and REST server puts on the ImageRequests it creates.
+const (
+	// AnnotationRequestedBy holds the Kubernetes username of the caller who
+	// asked for the request through the MCP or REST server.
+	AnnotationRequestedBy = "images.imagegen.dev/requested-by"
+	// AnnotationRequestedVia names the interface and operation that created
+	// the request, e.g. "mcp/generate_image" or "rest/edit_image".
+	AnnotationRequestedVia = "images.imagegen.dev/requested-via"
+)
+
 // GeneratedImage is one result image.
 type GeneratedImage struct {
 	// url where the image can be downloaded until expiresAt.

@@ -25,6 +25,7 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/internal/manager"
+	"github.com/imagegen/imagegen-operator/mcp"
 )
 
 func main() {
@@ -57,6 +58,14 @@ func run() error {
 	}
 	if opts.HealthProbeBindAddress == ":8081" {
 		opts.HealthProbeBindAddress = "127.0.0.1:8081"
+	}
+	// MCP on loopback, plain HTTP and no auth unless told otherwise: the
+	// server refuses both anywhere but loopback.
+	if opts.MCP.BindAddress == mcp.DefaultBindAddress {
+		opts.MCP.BindAddress = "127.0.0.1:8443"
+	}
+	if !flagSet(fs, "mcp-auth") {
+		opts.MCP.Auth = mcp.AuthNone
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -107,6 +116,7 @@ dev: ready.
   upstream:   %s
   kubeconfig: %s
   metrics:    http://%s/metrics
+  MCP:        http://%s/mcp  (auth %s; REST: POST http://%s/generate_image; see docs/mcp.md)
 
 In another terminal, from the repository root:
   export KUBECONFIG=%s
@@ -117,13 +127,19 @@ In another terminal, from the repository root:
 
 Ctrl-C stops the operator, the simulator and the control plane.
 
-`, upstreamDesc, kubeconfig, opts.MetricsBindAddress, rel(kubeconfig), rel(kubectl))
+`, upstreamDesc, kubeconfig, opts.MetricsBindAddress, opts.MCP.BindAddress, opts.MCP.Auth, opts.MCP.BindAddress, rel(kubeconfig), rel(kubectl))
 
 	if err := manager.Run(ctx, cp.Config, opts); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	fmt.Println("dev: operator stopped")
 	return nil
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // startSimulator serves the DALL-E 2 simulator on addr and returns its base URL.

@@ -2,6 +2,10 @@ package localenv
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -52,5 +56,38 @@ func TestControlPlaneSmoke(t *testing.T) {
 	}
 	if ir.Spec.Operation != imagesv1alpha1.OperationGenerate || ir.Spec.N != 1 || ir.Spec.Size != "1024x1024" || ir.Spec.Model != "dall-e-2" {
 		t.Fatalf("defaults not applied: %+v", ir.Spec)
+	}
+}
+
+// TestDeployManifests: config/default renders with kustomize and every
+// object in it is accepted by a real API server (server-side dry run), so
+// `make deploy` cannot ship a manifest the cluster refuses.
+func TestDeployManifests(t *testing.T) {
+	cp, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cp.Stop() })
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, cp.Env.KubeConfig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kubectl := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(AssetsDir(), "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+		cmd.Dir = RepoRoot()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	// Namespaced objects can't be dry-run into a namespace that doesn't exist.
+	kubectl("create", "namespace", "imagegen-system")
+	out := kubectl("apply", "--server-side", "--force-conflicts", "--dry-run=server", "-k", "config/default")
+	for _, want := range []string{"deployment.apps/imagegen-controller-manager", "service/imagegen-mcp", "clusterrole.rbac.authorization.k8s.io/imagegen-user"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %s:\n%s", want, out)
+		}
 	}
 }

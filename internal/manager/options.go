@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/imagegen/imagegen-operator/controllers"
+	"github.com/imagegen/imagegen-operator/mcp"
 )
 
 // Options is everything the operator can be told at start-up.
@@ -27,11 +28,17 @@ type Options struct {
 
 	Controller controllers.Options
 
+	// MCP configures the MCP and REST server, run on every replica. Its zero
+	// value (no BindAddress) leaves it off; the flags default it on.
+	MCP mcp.Options
+
 	LeaderElect             bool
 	LeaderElectionNamespace string
 	LeaderElectionID        string
 	MetricsBindAddress      string
 	HealthProbeBindAddress  string
+	// PprofBindAddress serves net/http/pprof; empty or "0" leaves it off.
+	PprofBindAddress string
 
 	// KubeAPIQPS and KubeAPIBurst size the client-side rate limit towards the
 	// API server. client-go's defaults (5/10) would throttle a controller
@@ -67,7 +74,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", "imagegen-operator.imagegen.dev", "Name of the leader election Lease.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz probes.")
+	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", "", "Address of net/http/pprof (off when empty); for profiling, not for production exposure.")
 	fs.Float64Var(&o.KubeAPIQPS, "kube-api-qps", 500, "Client-side QPS limit towards the Kubernetes API server.")
 	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", 1000, "Client-side burst limit towards the Kubernetes API server.")
+	o.MCP.BindFlags(fs)
 	o.OpenAIAPIKey = os.Getenv("OPENAI_API_KEY")
 }

@@ -17,6 +17,7 @@ import (
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/controllers"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
+	"github.com/imagegen/imagegen-operator/mcp"
 )
 
 // Scheme knows the built-in types and ImageRequest.
@@ -45,6 +46,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Scheme:                  Scheme(),
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsBindAddress},
 		HealthProbeBindAddress:  opts.HealthProbeBindAddress,
+		PprofBindAddress:        opts.PprofBindAddress,
 		LeaderElection:          opts.LeaderElect,
 		LeaderElectionID:        opts.LeaderElectionID,
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
@@ -71,6 +73,19 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ImageRequest controller: %w", err)
 	}
+	if opts.MCP.Enabled() {
+		srv, err := mcp.New(mgr, opts.MCP)
+		if err != nil {
+			return nil, fmt.Errorf("setting up the MCP server: %w", err)
+		}
+		// Not leader-elected: every replica serves MCP and REST.
+		if err := mgr.Add(srv); err != nil {
+			return nil, fmt.Errorf("adding the MCP server: %w", err)
+		}
+		if err := mgr.AddReadyzCheck("mcp", srv.ReadyzCheck); err != nil {
+			return nil, fmt.Errorf("adding the MCP ready check: %w", err)
+		}
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding health check: %w", err)
 	}
@@ -87,6 +102,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 		return err
 	}
 	ctrl.LoggerFrom(ctx).Info("starting manager", "openaiBaseURL", opts.OpenAIBaseURL, "leaderElect", opts.LeaderElect,
-		"maxAttempts", opts.Controller.MaxAttempts, "maxConcurrentReconciles", opts.Controller.MaxConcurrentReconciles)
+		"maxAttempts", opts.Controller.MaxAttempts, "maxConcurrentReconciles", opts.Controller.MaxConcurrentReconciles,
+		"mcpBindAddress", opts.MCP.BindAddress, "mcpAuth", opts.MCP.Auth)
 	return mgr.Start(ctx)
 }

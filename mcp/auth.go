@@ -1,0 +1,254 @@
+package mcp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"golang.org/x/sync/singleflight"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+
+// Caller is who made a request, as the API server's TokenReview told us.
+type Caller struct {
+	Username string
+	UID      string
+	Groups   []string
+	Extra    map[string][]string
+	// Anonymous is set under --mcp-auth=none: nobody was authenticated and
+	// nothing is authorised per caller.
+	Anonymous bool
+}
+
+// ServiceAccountNamespace returns the namespace of a ServiceAccount caller
+// ("system:serviceaccount:<namespace>:<name>"), or "".
+func (c *Caller) ServiceAccountNamespace() string {
+	rest, ok := strings.CutPrefix(c.Username, "system:serviceaccount:")
+	if !ok {
+		return ""
+	}
+	ns, _, ok := strings.Cut(rest, ":")
+	if !ok {
+		return ""
+	}
+	return ns
+}
+
+var anonymousCaller = &Caller{Username: AnonymousUser, Anonymous: true}
+
+// tokenReviewer authenticates bearer tokens with TokenReviews, remembering
+// answers by the token's SHA-256 so a busy agent costs one review per TTL.
+// The token itself is sent to the API server and nowhere else, and is never
+// logged or kept.
+type tokenReviewer struct {
+	client    client.Client
+	audiences []string
+	ttl       time.Duration
+	now       func() time.Time
+
+	group singleflight.Group
+	mu    sync.Mutex
+	cache map[string]tokenCacheEntry
+}
+
+type tokenCacheEntry struct {
+	caller  *Caller
+	err     error
+	expires time.Time
+}
+
+// maxTokenCacheEntries bounds the cache; past it, expired entries are
+// dropped, and if none are, the whole cache is.
+const maxTokenCacheEntries = 10000
+
+func newTokenReviewer(c client.Client, audiences []string, ttl time.Duration) *tokenReviewer {
+	return &tokenReviewer{client: c, audiences: audiences, ttl: ttl, now: time.Now, cache: map[string]tokenCacheEntry{}}
+}
+
+// authenticate returns the caller the token belongs to, or an error wrapping
+// auth.ErrInvalidToken when the API server rejects it. Other errors mean the
+// review could not be made.
+func (r *tokenReviewer) authenticate(ctx context.Context, token string) (*Caller, time.Time, error) {
+	sum := sha256.Sum256([]byte(token))
+	key := hex.EncodeToString(sum[:])
+	now := r.now()
+	r.mu.Lock()
+	e, ok := r.cache[key]
+	r.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.caller, e.expires, e.err
+	}
+	v, err, _ := r.group.Do(key, func() (any, error) {
+		caller, err := r.review(context.WithoutCancel(ctx), token)
+		if err != nil && !errors.Is(err, auth.ErrInvalidToken) {
+			return nil, err // not the token's fault: do not remember
+		}
+		ttl := r.ttl
+		if err != nil {
+			ttl = max(r.ttl/5, time.Second)
+		}
+		entry := tokenCacheEntry{caller: caller, err: err, expires: r.now().Add(ttl)}
+		r.store(key, entry)
+		return entry, nil
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	entry := v.(tokenCacheEntry)
+	return entry.caller, entry.expires, entry.err
+}
+
+func (r *tokenReviewer) store(key string, e tokenCacheEntry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.cache) >= maxTokenCacheEntries {
+		now := r.now()
+		for k, old := range r.cache {
+			if !now.Before(old.expires) {
+				delete(r.cache, k)
+			}
+		}
+		if len(r.cache) >= maxTokenCacheEntries {
+			clear(r.cache)
+		}
+	}
+	r.cache[key] = e
+}
+
+func (r *tokenReviewer) review(ctx context.Context, token string) (*Caller, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	tr := &authenticationv1.TokenReview{Spec: authenticationv1.TokenReviewSpec{Token: token, Audiences: r.audiences}}
+	if err := r.client.Create(ctx, tr); err != nil {
+		return nil, fmt.Errorf("reviewing the bearer token with the API server: %w", err)
+	}
+	st := tr.Status
+	if !st.Authenticated {
+		msg := "the API server did not accept the bearer token"
+		if st.Error != "" {
+			msg += ": " + st.Error
+		}
+		return nil, fmt.Errorf("%w: %s", auth.ErrInvalidToken, msg)
+	}
+	if len(r.audiences) > 0 && !slices.ContainsFunc(st.Audiences, func(a string) bool { return slices.Contains(r.audiences, a) }) {
+		return nil, fmt.Errorf("%w: the token is not valid for audiences %v", auth.ErrInvalidToken, r.audiences)
+	}
+	c := &Caller{Username: st.User.Username, UID: st.User.UID, Groups: st.User.Groups}
+	if len(st.User.Extra) > 0 {
+		c.Extra = make(map[string][]string, len(st.User.Extra))
+		for k, v := range st.User.Extra {
+			c.Extra[k] = []string(v)
+		}
+	}
+	return c, nil
+}
+
+// callerKey carries the authenticated Caller in a request's context.
+type callerKey struct{}
+
+func withCaller(ctx context.Context, c *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// callerFrom returns the caller of a request: from the context our
+// middleware filled (it reaches MCP handlers too, whose context derives from
+// the HTTP request's), else from the SDK's TokenInfo.
+func callerFrom(ctx context.Context, ti *auth.TokenInfo) *Caller {
+	if c, ok := ctx.Value(callerKey{}).(*Caller); ok && c != nil {
+		return c
+	}
+	if ti != nil {
+		if c, ok := ti.Extra[tokenInfoCallerKey].(*Caller); ok {
+			return c
+		}
+	}
+	return nil
+}
+
+// tokenInfoCallerKey is where TokenInfo.Extra holds the *Caller.
+const tokenInfoCallerKey = "imagegen.dev/caller"
+
+// authRealm names us in WWW-Authenticate.
+const authRealm = "imagegen-operator"
+
+// authenticate is the HTTP middleware in front of /mcp and the REST
+// endpoints: no token or a bad one is a 401 with WWW-Authenticate.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Auth == AuthNone {
+			next.ServeHTTP(w, r.WithContext(withRequest(withCaller(r.Context(), anonymousCaller), r)))
+			return
+		}
+		token, ok := bearerToken(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", authRealm))
+			writeError(w, http.StatusUnauthorized, apiError{Code: codeUnauthenticated,
+				Message: "a Kubernetes bearer token is required: send Authorization: Bearer <token> (e.g. a ServiceAccount token)"})
+			return
+		}
+		caller, expires, err := s.tokens.authenticate(r.Context(), token)
+		switch {
+		case errors.Is(err, auth.ErrInvalidToken):
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q, error=\"invalid_token\"", authRealm))
+			writeError(w, http.StatusUnauthorized, apiError{Code: codeUnauthenticated, Message: err.Error()})
+			return
+		case err != nil:
+			s.log.Error(err, "token review failed")
+			writeError(w, http.StatusServiceUnavailable, apiError{Code: codeUnavailable, Message: "could not verify the token with the Kubernetes API server; try again"})
+			return
+		}
+		ctx := withRequest(withCaller(r.Context(), caller), r)
+		ctx = context.WithValue(ctx, tokenExpiryKey{}, expires)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type tokenExpiryKey struct{}
+
+// requestDoneKey carries the HTTP request's Done channel. The SDK runs
+// handlers of pre-2026 protocol requests on a context that does not end
+// when the client disconnects; waiting calls watch this too, so a vanished
+// client does not keep a waiter until wait_seconds runs out.
+type requestDoneKey struct{}
+
+func withRequest(ctx context.Context, r *http.Request) context.Context {
+	return context.WithValue(ctx, requestDoneKey{}, r.Context().Done())
+}
+
+// requestDone is the Done channel of the HTTP request behind ctx, or nil.
+func requestDone(ctx context.Context) <-chan struct{} {
+	done, _ := ctx.Value(requestDoneKey{}).(<-chan struct{})
+	return done
+}
+
+// tokenInfoVerifier feeds auth.RequireBearerToken, which puts the TokenInfo
+// into the SDK's request Extra: the token was already reviewed by
+// authenticate, so this only repackages the answer.
+func tokenInfoVerifier(_ context.Context, _ string, r *http.Request) (*auth.TokenInfo, error) {
+	c := callerFrom(r.Context(), nil)
+	if c == nil {
+		return nil, fmt.Errorf("%w: not authenticated", auth.ErrInvalidToken)
+	}
+	expires, _ := r.Context().Value(tokenExpiryKey{}).(time.Time)
+	return &auth.TokenInfo{UserID: c.Username, Expiration: expires, Extra: map[string]any{tokenInfoCallerKey: c}}, nil
+}
+
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}

@@ -1,0 +1,152 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+)
+
+// fakeAPI answers TokenReviews and SubjectAccessReviews like an API server
+// that knows one token and lets alice create in namespace "a" only.
+type fakeAPI struct {
+	reviews, sars atomic.Int32
+	fail          atomic.Bool
+}
+
+func (f *fakeAPI) client() client.Client {
+	s := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(s)
+	return fake.NewClientBuilder().WithScheme(s).WithInterceptorFuncs(interceptor.Funcs{
+		Create: func(ctx context.Context, _ client.WithWatch, obj client.Object, _ ...client.CreateOption) error {
+			if f.fail.Load() {
+				return errors.New("connection refused")
+			}
+			switch o := obj.(type) {
+			case *authenticationv1.TokenReview:
+				f.reviews.Add(1)
+				time.Sleep(10 * time.Millisecond)
+				if o.Spec.Token == "good" {
+					o.Status = authenticationv1.TokenReviewStatus{Authenticated: true, Audiences: []string{"api"},
+						User: authenticationv1.UserInfo{Username: "system:serviceaccount:team:bot", Groups: []string{"g"}, Extra: map[string]authenticationv1.ExtraValue{"k": {"v"}}}}
+				} else {
+					o.Status = authenticationv1.TokenReviewStatus{Error: "bad token"}
+				}
+			case *authorizationv1.SubjectAccessReview:
+				f.sars.Add(1)
+				ra := o.Spec.ResourceAttributes
+				o.Status.Allowed = o.Spec.User == "alice" && ra.Namespace == "a" && ra.Resource == "imagerequests" && ra.Group == "images.imagegen.dev"
+				if !o.Status.Allowed {
+					o.Status.Reason = "no RBAC"
+				}
+			}
+			return nil
+		},
+	}).Build()
+}
+
+func TestTokenReviewerCachesByToken(t *testing.T) {
+	api := &fakeAPI{}
+	r := newTokenReviewer(api.client(), nil, time.Minute)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			c, _, err := r.authenticate(context.Background(), "good")
+			if err != nil || c.Username != "system:serviceaccount:team:bot" || c.ServiceAccountNamespace() != "team" || c.Extra["k"][0] != "v" {
+				t.Errorf("%v %+v", err, c)
+			}
+		})
+	}
+	wg.Wait()
+	if n := api.reviews.Load(); n != 1 {
+		t.Errorf("%d TokenReviews for one token, want 1", n)
+	}
+	for range 3 {
+		if _, _, err := r.authenticate(context.Background(), "bad"); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "bad token") {
+			t.Errorf("bad token: %v", err)
+		}
+	}
+	if n := api.reviews.Load(); n != 2 {
+		t.Errorf("a rejected token was reviewed %d times in a row, want once", n-1)
+	}
+	// Expiry: a minute later the token is reviewed again.
+	r.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	if _, _, err := r.authenticate(context.Background(), "good"); err != nil {
+		t.Fatal(err)
+	}
+	if n := api.reviews.Load(); n != 3 {
+		t.Errorf("after the TTL: %d reviews, want 3", n)
+	}
+	// An API failure is an error, not an invalid token, and is not cached.
+	api.fail.Store(true)
+	if _, _, err := r.authenticate(context.Background(), "other"); err == nil || errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("API down: %v", err)
+	}
+	api.fail.Store(false)
+	if _, _, err := r.authenticate(context.Background(), "other"); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("after the API is back: %v", err)
+	}
+	for k := range r.cache {
+		if strings.Contains(k, "good") || strings.Contains(k, "other") {
+			t.Errorf("the cache keeps the token itself: %q", k)
+		}
+	}
+}
+
+func TestTokenReviewerAudiences(t *testing.T) {
+	api := &fakeAPI{}
+	r := newTokenReviewer(api.client(), []string{"imagegen"}, time.Minute)
+	if _, _, err := r.authenticate(context.Background(), "good"); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "audiences") {
+		t.Errorf("a token for another audience: %v", err)
+	}
+}
+
+func TestAccessReviewer(t *testing.T) {
+	api := &fakeAPI{}
+	a := newAccessReviewer(api.client(), time.Minute)
+	alice := &Caller{Username: "alice", Groups: []string{"devs"}}
+	for range 3 {
+		if err := a.authorize(context.Background(), alice, "create", "a", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := api.sars.Load(); n != 1 {
+		t.Errorf("%d SubjectAccessReviews, want 1 (cached)", n)
+	}
+	err := a.authorize(context.Background(), alice, "create", "b", "")
+	var fe *ForbiddenError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), `user "alice" cannot create imagerequests.images.imagegen.dev in namespace "b"`) {
+		t.Errorf("namespace b: %v", err)
+	}
+	if err := a.authorize(context.Background(), anonymousCaller, "create", "z", ""); err != nil {
+		t.Errorf("--mcp-auth=none caller: %v", err)
+	}
+	if err := a.authorize(context.Background(), nil, "get", "a", "x"); !errors.As(err, &fe) {
+		t.Errorf("no caller: %v", err)
+	}
+}
+
+func TestServiceAccountNamespace(t *testing.T) {
+	for user, want := range map[string]string{
+		"system:serviceaccount:team-a:agent": "team-a",
+		"system:serviceaccount:broken":       "",
+		"alice":                              "",
+		"system:node:n1":                     "",
+	} {
+		if got := (&Caller{Username: user}).ServiceAccountNamespace(); got != want {
+			t.Errorf("%s: %q, want %q", user, got, want)
+		}
+	}
+}

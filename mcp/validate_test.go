@@ -1,0 +1,96 @@
+package mcp
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+)
+
+func TestDecodeBase64(t *testing.T) {
+	want := []byte("\x89PNG\r\n\x1a\n\xff\xfe\xfd")
+	for name, in := range map[string]string{
+		"standard":          base64.StdEncoding.EncodeToString(want),
+		"unpadded":          base64.RawStdEncoding.EncodeToString(want),
+		"URL-safe":          base64.URLEncoding.EncodeToString(want),
+		"URL-safe unpadded": base64.RawURLEncoding.EncodeToString(want),
+		"data URL":          "data:image/png;base64," + base64.StdEncoding.EncodeToString(want),
+		"line breaks":       strings.Join(strings.SplitAfter(base64.StdEncoding.EncodeToString(want), "iVBO"), "\r\n"),
+	} {
+		got, err := decodeBase64("image", in)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s: %v %q", name, err, got)
+		}
+	}
+	for name, in := range map[string]string{"empty": "", "spaces": "  \n", "bad": "!!!!", "truncated": "iVBORw0KGgo="[:5]} {
+		if _, err := decodeBase64("mask", in); err == nil || err.Field != "mask" {
+			t.Errorf("%s: error %v, want one naming mask", name, err)
+		}
+	}
+}
+
+func TestCheckInlineSize(t *testing.T) {
+	fits := MaxInlineInputBytes - len(secretKeyImage)
+	if err := checkInlineSize(make([]byte, fits), nil); err != nil {
+		t.Errorf("an image of exactly the limit: %v", err)
+	}
+	if err := checkInlineSize(make([]byte, fits+1), nil); err == nil || err.Field != "image" || err.Rule != "inlineSize" {
+		t.Errorf("one byte over: %v", err)
+	}
+	half := MaxInlineInputBytes / 2
+	err := checkInlineSize(make([]byte, half), make([]byte, half))
+	if err == nil || err.Field != "mask" || !strings.Contains(err.Message, "1048576") {
+		t.Errorf("image and mask together over: %v", err)
+	}
+	if err := checkInlineSize(make([]byte, 1000), make([]byte, 1000)); err != nil {
+		t.Errorf("small inputs: %v", err)
+	}
+}
+
+func TestValidateParams(t *testing.T) {
+	cases := map[string]struct {
+		p     imageParams
+		edit  bool
+		field string
+		rule  string
+	}{
+		"ok":           {p: imageParams{Prompt: "x"}},
+		"empty prompt": {p: imageParams{}, field: "prompt", rule: "required"},
+		"long prompt":  {p: imageParams{Prompt: strings.Repeat("a", 1001)}, field: "prompt", rule: "maxLength"},
+		"n":            {p: imageParams{Prompt: "x", N: 11}, field: "n", rule: "range"},
+		"size":         {p: imageParams{Prompt: "x", Size: "1x1"}, field: "size", rule: "enum"},
+		"model":        {p: imageParams{Prompt: "x", Model: "m"}, field: "model", rule: "enum"},
+	}
+	for name, tc := range cases {
+		errs := validateParams(tc.p.withDefaults(), tc.edit)
+		if tc.field == "" {
+			if len(errs) > 0 {
+				t.Errorf("%s: %v", name, errs)
+			}
+			continue
+		}
+		if len(errs) != 1 || errs[0].Field != tc.field || errs[0].Rule != tc.rule {
+			t.Errorf("%s: %v, want %s/%s", name, errs, tc.field, tc.rule)
+		}
+	}
+}
+
+func TestValidateEditInputs(t *testing.T) {
+	if err := validateEditInputs("dall-e-2", imagecheck.PNG(32, 32, true, true), nil); err != nil {
+		t.Errorf("a good image: %v", err)
+	}
+	if err := validateEditInputs("dall-e-2", imagecheck.PNG(32, 32, true, false), imagecheck.PNG(32, 32, false, false)); err == nil || err.Field != "mask" || err.Rule != "alpha" {
+		t.Errorf("a mask without alpha: %v", err)
+	}
+}
+
+func TestInputErrorsMessage(t *testing.T) {
+	errs := InputErrors{{Field: "n", Rule: "range", Message: "too big"}, {Field: "size", Rule: "enum", Message: "no"}}
+	if got := errs.Error(); got != "invalid n (rule range): too big; invalid size (rule enum): no" {
+		t.Errorf("got %q", got)
+	}
+	if asInputErrors(errs) == nil || asInputErrors(&InputError{}) == nil || asInputErrors(nil) != nil {
+		t.Error("asInputErrors")
+	}
+}
