@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -26,8 +27,11 @@ type env struct {
 	manager    *exec.Cmd
 	sampler    *procSampler
 	workDir    string
-	// extraManagerArgs come from the paths that need manager features.
+	// mcpAddr is the manager's MCP/REST listener; roots trust its certificate.
 	mcpAddr string
+	roots   *x509.CertPool
+	// pprofAddr serves the manager's net/http/pprof.
+	pprofAddr string
 }
 
 func freeAddr() (string, error) {
@@ -66,7 +70,11 @@ func startEnv(ctx context.Context, managerBin string, reconcilers int, extraArgs
 	if err != nil {
 		return nil, err
 	}
+	if e.pprofAddr, err = freeAddr(); err != nil {
+		return nil, err
+	}
 	args := []string{
+		"--pprof-bind-address", e.pprofAddr,
 		"--kubeconfig", e.kubeconfig,
 		"--openai-base-url", e.simURL + "/v1/",
 		"--metrics-bind-address", metricsAddr,

@@ -47,6 +47,7 @@ type config struct {
 	jsonOut      string
 	managerBin   string
 	perRunBudget time.Duration
+	profileDir   string
 }
 
 func parseFlags() (config, error) {
@@ -63,6 +64,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&c.jsonOut, "json", filepath.Join(localenv.RepoRoot(), "bin", "bench.json"), "Where the JSON report goes.")
 	flag.StringVar(&c.managerBin, "manager", filepath.Join(localenv.RepoRoot(), "bin", "manager"), "Manager binary (make build).")
 	flag.DurationVar(&c.perRunBudget, "run-timeout", 3*time.Minute, "Timeout of one run.")
+	flag.StringVar(&c.profileDir, "profile-dir", "", "After the table, profile the manager and kube-apiserver (CPU, 10 s at L=0, C=100) for each path into this directory.")
 	flag.Parse()
 	if c.quick {
 		latencies, levels, c.minRequests = "0s,2s", "1,10,100", 5
@@ -154,6 +156,23 @@ func run() error {
 				if err := cleanupRequests(ctx, cr.client); err != nil {
 					return fmt.Errorf("cleaning up: %w", err)
 				}
+			}
+		}
+	}
+	if cfg.profileDir != "" {
+		if err := e.sim.SetLatency(0, 0); err != nil {
+			return err
+		}
+		for _, p := range paths {
+			if p.name() == pathDirect {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "bench: profiling %s ...\n", p.name())
+			if err := profileUnderLoad(ctx, e, p, 100, 10*time.Second, cfg.profileDir); err != nil {
+				return fmt.Errorf("profiling %s: %w", p.name(), err)
+			}
+			if err := cleanupRequests(ctx, cr.client); err != nil {
+				return err
 			}
 		}
 	}
