@@ -197,7 +197,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				Message: "a Kubernetes bearer token is required: send Authorization: Bearer <token> (e.g. a ServiceAccount token)"})
 			return
 		}
-		caller, expires, err := s.tokens.authenticate(r.Context(), token)
+		caller, _, err := s.tokens.authenticate(r.Context(), token)
 		switch {
 		case errors.Is(err, auth.ErrInvalidToken):
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q, error=\"invalid_token\"", authRealm))
@@ -208,13 +208,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeError(w, http.StatusServiceUnavailable, apiError{Code: codeUnavailable, Message: "could not verify the token with the Kubernetes API server; try again"})
 			return
 		}
-		ctx := withRequest(withCaller(r.Context(), caller), r)
-		ctx = context.WithValue(ctx, tokenExpiryKey{}, expires)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(withRequest(withCaller(r.Context(), caller), r)))
 	})
 }
-
-type tokenExpiryKey struct{}
 
 // requestDoneKey carries the HTTP request's Done channel. The SDK runs
 // handlers of pre-2026 protocol requests on a context that does not end
@@ -240,8 +236,7 @@ func tokenInfoVerifier(_ context.Context, _ string, r *http.Request) (*auth.Toke
 	if c == nil {
 		return nil, fmt.Errorf("%w: not authenticated", auth.ErrInvalidToken)
 	}
-	expires, _ := r.Context().Value(tokenExpiryKey{}).(time.Time)
-	return &auth.TokenInfo{UserID: c.Username, Expiration: expires, Extra: map[string]any{tokenInfoCallerKey: c}}, nil
+	return &auth.TokenInfo{UserID: c.Username, Extra: map[string]any{tokenInfoCallerKey: c}}, nil
 }
 
 func bearerToken(r *http.Request) (string, bool) {

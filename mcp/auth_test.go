@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -171,4 +172,29 @@ func startManager(t *testing.T, opts manager.Options) ctrl.Manager {
 		}
 	})
 	return mgr
+}
+
+// TestCachedTokenExpiringMidRequest: the token cache's TTL is not the
+// token's expiry. A call whose cached review lapses while it waits (here a
+// 1 ns TTL; under load, a queue for a large-body slot) must still be served,
+// not answered 401 — a 401 makes MCP clients drop the whole session.
+func TestCachedTokenExpiringMidRequest(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := managerOptions(ln)
+	opts.MCP.TokenCacheTTL = time.Nanosecond
+	opts.LeaderElect = true // a follower: the suite's manager holds the lease
+	startManager(t, opts)
+	base := "http://" + ln.Addr().String()
+	if err := waitReady(base); err != nil {
+		t.Fatal(err)
+	}
+	s := connect(t, base+mcp.MCPPath, agentToken, "")
+	for i := 0; i < 3; i++ {
+		if res := call(t, s, mcp.ToolListImageRequests, map[string]any{"limit": 1}); res.IsError {
+			t.Fatalf("call %d: %s", i, text(res))
+		}
+	}
 }

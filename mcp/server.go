@@ -147,7 +147,10 @@ func (s *Server) routes() http.Handler {
 	var protectedMCP http.Handler = mcpHandler
 	if s.opts.Auth == AuthToken {
 		// Puts the reviewed caller into the SDK's RequestExtra.TokenInfo.
-		protectedMCP = auth.RequireBearerToken(tokenInfoVerifier, nil)(mcpHandler)
+		// authenticate already reviewed the token; TokenReview says nothing
+		// of its expiry, and our cache's TTL is not it (reporting that made
+		// calls queued past it fail with 401, which ends an MCP session).
+		protectedMCP = auth.RequireBearerToken(tokenInfoVerifier, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(mcpHandler)
 	}
 	large := newLargeBodyLimiter(largeBodySlots, largeBodyBytes)
 	mux := http.NewServeMux()
