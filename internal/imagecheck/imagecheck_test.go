@@ -84,3 +84,17 @@ func TestCheckEdit(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCheckEdit1024 measures the cost of the full rule set on a
+// 1024x1024 image and mask, the largest DALL-E 2 input.
+func BenchmarkCheckEdit1024(b *testing.B) {
+	img, mask := PNG(1024, 1024, true, false), PNG(1024, 1024, true, true)
+	rules := Rules{MaxBytes: 4 << 20, Square: true}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(img) + len(mask)))
+	for b.Loop() {
+		if err := CheckEdit(img, mask, rules); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
