@@ -58,11 +58,14 @@ func New(cfg Config) *Client {
 }
 
 // newTransport keeps enough idle connections that 100+ concurrent calls reuse
-// them instead of paying a TLS handshake each.
+// them instead of paying a TLS handshake each, and lets them go after half a
+// minute so a burst doesn't leave a thousand idle connections (and their
+// goroutines) behind for long.
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 1024
 	t.MaxIdleConnsPerHost = 1024
+	t.IdleConnTimeout = 30 * time.Second
 	return t
 }
 

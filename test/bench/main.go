@@ -141,13 +141,16 @@ func run() error {
 	defer stopSampler()
 	go e.sampler.run(samplerCtx)
 
+	// Path by path, the edit path last: memory the Go runtime took for one
+	// path's peak is returned to the OS only slowly, and would otherwise
+	// show up as the next path's RSS.
 	runID := 0
-	for _, lat := range cfg.latencies {
-		if err := e.sim.SetLatency(lat, 0); err != nil {
-			return err
-		}
-		for _, c := range cfg.concurrency {
-			for _, p := range paths {
+	for _, p := range paths {
+		for _, lat := range cfg.latencies {
+			if err := e.sim.SetLatency(lat, 0); err != nil {
+				return err
+			}
+			for _, c := range cfg.concurrency {
 				runID++
 				res := measure(ctx, e, p, lat, c, max(c, cfg.minRequests), runID, cfg.perRunBudget)
 				rep.Results = append(rep.Results, res)
@@ -176,10 +179,22 @@ func run() error {
 			}
 		}
 	}
-	// Everything is deleted: give the manager a moment, then see whether
-	// goroutines or memory stayed behind.
+	// Everything is deleted. Close this process's idle connections (the
+	// manager's server side would keep theirs otherwise), let the manager's
+	// idle upstream connections time out, then see what stayed behind.
 	stopSampler()
-	time.Sleep(5 * time.Second)
+	for _, p := range paths {
+		if c, ok := p.(interface{ closeIdle() }); ok {
+			c.closeIdle()
+		}
+	}
+	settle := time.Now().Add(45 * time.Second)
+	for time.Now().Before(settle) {
+		if g, err := e.sampler.goroutines(); err == nil && g <= rep.ManagerBaseline.Goroutines+20 {
+			break
+		}
+		time.Sleep(time.Second)
+	}
 	rep.ManagerAfter = e.sampler.idle()
 	fillRatios(rep.Results)
 	writeMarkdown(os.Stdout, rep)
@@ -234,6 +249,6 @@ func measure(ctx context.Context, e *env, p path, lat time.Duration, c, total, r
 	wg.Wait()
 	res.Wall = time.Since(start)
 	summarize(&res, latencies)
-	res.ManagerPeakRSSBytes, res.ManagerGoroutines = e.sampler.peaks()
+	res.ManagerPeakRSSBytes, res.ManagerGoroutines, res.ManagerPeakHeap = e.sampler.peaks()
 	return res
 }

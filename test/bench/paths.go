@@ -38,13 +38,19 @@ func manyConnTransport() *http.Transport {
 }
 
 // directPath calls the simulator with openai-go: the physical limit.
-type directPath struct{ client openai.Client }
+type directPath struct {
+	client    openai.Client
+	transport *http.Transport
+}
 
 func newDirectPath(e *env) *directPath {
-	return &directPath{client: openai.NewClient(
+	t := manyConnTransport()
+	return &directPath{transport: t, client: openai.NewClient(
 		option.WithBaseURL(e.simURL+"/v1/"), option.WithAPIKey("sk-bench"), option.WithMaxRetries(0),
-		option.WithHTTPClient(&http.Client{Transport: manyConnTransport()}))}
+		option.WithHTTPClient(&http.Client{Transport: t}))}
 }
+
+func (p *directPath) closeIdle() { p.transport.CloseIdleConnections() }
 
 func (p *directPath) name() string { return pathDirect }
 

@@ -25,6 +25,7 @@ const (
 // runtime fanning out tool calls would.
 type mcpPath struct {
 	label   string
+	http    *http.Client
 	session *sdk.ClientSession
 	edit    bool
 	image   string // base64 PNG for edits
@@ -39,7 +40,7 @@ func newMCPPath(ctx context.Context, e *env, c *caller, edit bool) (*mcpPath, er
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the MCP server: %w", err)
 	}
-	p := &mcpPath{label: pathMCP, session: session, edit: edit}
+	p := &mcpPath{label: pathMCP, http: c.http, session: session, edit: edit}
 	if edit {
 		// The upload size matters here: a real 1024x1024 RGBA image and mask.
 		p.label = pathEdit
@@ -50,6 +51,8 @@ func newMCPPath(ctx context.Context, e *env, c *caller, edit bool) (*mcpPath, er
 }
 
 func (p *mcpPath) name() string { return p.label }
+
+func (p *mcpPath) closeIdle() { p.http.CloseIdleConnections() }
 
 func (p *mcpPath) do(ctx context.Context, id string) error {
 	args := map[string]any{"prompt": "bench " + id, "size": "256x256", "wait_seconds": 300}
@@ -104,6 +107,8 @@ func newRESTPath(e *env, c *caller) *restPath {
 }
 
 func (p *restPath) name() string { return pathREST }
+
+func (p *restPath) closeIdle() { p.http.CloseIdleConnections() }
 
 func (p *restPath) do(ctx context.Context, id string) error {
 	body, _ := json.Marshal(map[string]any{

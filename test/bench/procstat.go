@@ -21,6 +21,7 @@ type procSampler struct {
 	mu             sync.Mutex
 	peakRSS        int64
 	peakGoroutines int
+	peakHeapInuse  int64
 }
 
 func rssBytes(pid int) (int64, error) {
@@ -40,27 +41,41 @@ func rssBytes(pid int) (int64, error) {
 }
 
 func (p *procSampler) goroutines() (int, error) {
+	g, _, err := p.scrape()
+	return g, err
+}
+
+// scrape reads go_goroutines and go_memstats_heap_inuse_bytes.
+func (p *procSampler) scrape() (goroutines int, heapInuse int64, err error) {
 	resp, err := http.Get(p.metricsURL)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			return int(f), err
+	found := 0
+	for sc.Scan() && found < 2 {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "go_goroutines "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			goroutines, found = int(f), found+1
+		} else if rest, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			heapInuse, found = int64(f), found+1
 		}
 	}
-	return 0, fmt.Errorf("no go_goroutines at %s", p.metricsURL)
+	if found < 2 {
+		return 0, 0, fmt.Errorf("no go_goroutines or heap figures at %s", p.metricsURL)
+	}
+	return goroutines, heapInuse, nil
 }
 
 // idle reads the figures once.
 func (p *procSampler) idle() Idle {
 	rss, _ := rssBytes(p.pid)
-	g, _ := p.goroutines()
-	return Idle{RSSBytes: rss, Goroutines: g}
+	g, heap, _ := p.scrape()
+	return Idle{RSSBytes: rss, Goroutines: g, HeapInuseBytes: heap}
 }
 
 // run samples until ctx ends; reset() starts a new peak.
@@ -82,29 +97,29 @@ func (p *procSampler) run(ctx context.Context) {
 		// Scraping is heavier; every 500 ms is enough to see the peak of
 		// goroutines parked on in-flight calls.
 		if n++; n%10 == 0 {
-			if g, err := p.goroutines(); err == nil {
-				p.mu.Lock()
-				p.peakGoroutines = max(p.peakGoroutines, g)
-				p.mu.Unlock()
-			}
+			p.scrapePeaks()
 		}
+	}
+}
+
+func (p *procSampler) scrapePeaks() {
+	if g, heap, err := p.scrape(); err == nil {
+		p.mu.Lock()
+		p.peakGoroutines = max(p.peakGoroutines, g)
+		p.peakHeapInuse = max(p.peakHeapInuse, heap)
+		p.mu.Unlock()
 	}
 }
 
 func (p *procSampler) reset() {
 	p.mu.Lock()
-	p.peakRSS, p.peakGoroutines = 0, 0
+	p.peakRSS, p.peakGoroutines, p.peakHeapInuse = 0, 0, 0
 	p.mu.Unlock()
 }
 
-func (p *procSampler) peaks() (int64, int) {
-	// One last goroutine reading so short runs are not missed.
-	if g, err := p.goroutines(); err == nil {
-		p.mu.Lock()
-		p.peakGoroutines = max(p.peakGoroutines, g)
-		p.mu.Unlock()
-	}
+func (p *procSampler) peaks() (rss int64, goroutines int, heapInuse int64) {
+	p.scrapePeaks() // one last reading so short runs are not missed
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.peakRSS, p.peakGoroutines
+	return p.peakRSS, p.peakGoroutines, p.peakHeapInuse
 }

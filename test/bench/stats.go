@@ -32,6 +32,7 @@ type Result struct {
 	// Manager process figures sampled during the run.
 	ManagerPeakRSSBytes int64 `json:"managerPeakRSSBytes"`
 	ManagerGoroutines   int   `json:"managerGoroutinesPeak"`
+	ManagerPeakHeap     int64 `json:"managerPeakHeapInuseBytes"`
 }
 
 // Report is what the JSON file holds.
@@ -47,8 +48,9 @@ type Report struct {
 
 // Idle is the manager at rest.
 type Idle struct {
-	RSSBytes   int64 `json:"rssBytes"`
-	Goroutines int   `json:"goroutines"`
+	RSSBytes       int64 `json:"rssBytes"`
+	HeapInuseBytes int64 `json:"heapInuseBytes"`
+	Goroutines     int   `json:"goroutines"`
 }
 
 func percentile(sorted []time.Duration, p float64) time.Duration {
@@ -90,6 +92,8 @@ func fillRatios(results []Result) {
 	}
 }
 
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
 
 func ratio(f float64) string {
@@ -102,17 +106,17 @@ func ratio(f float64) string {
 // writeMarkdown prints the table the README and docs/performance.md show.
 func writeMarkdown(w io.Writer, rep Report) {
 	fmt.Fprintf(w, "Machine: %s\n\nCommand: `%s`\n\n", rep.Machine, rep.Command)
-	fmt.Fprintln(w, "| L | path | C | n | err | p50 ms | p90 ms | p99 ms | p50/direct | p99/direct | p99/p99(C=1) | req/s | mgr peak RSS MiB | mgr goroutines |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| L | path | C | n | err | p50 ms | p90 ms | p99 ms | p50/direct | p99/direct | p99/p99(C=1) | req/s | mgr peak RSS MiB | mgr peak heap MiB | mgr goroutines |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rep.Results {
-		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %d |\n",
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f | %d |\n",
 			r.UpstreamLatency, r.Path, r.Concurrency, r.Requests, r.Errors, ms(r.P50), ms(r.P90), ms(r.P99),
 			ratio(r.P50VsDirect), ratio(r.P99VsDirect), ratio(r.P99VsC1), r.Throughput,
-			float64(r.ManagerPeakRSSBytes)/(1<<20), r.ManagerGoroutines)
+			mib(r.ManagerPeakRSSBytes), mib(r.ManagerPeakHeap), r.ManagerGoroutines)
 	}
-	fmt.Fprintf(w, "\nManager idle before: %.1f MiB RSS, %d goroutines; after: %.1f MiB RSS, %d goroutines.\n",
-		float64(rep.ManagerBaseline.RSSBytes)/(1<<20), rep.ManagerBaseline.Goroutines,
-		float64(rep.ManagerAfter.RSSBytes)/(1<<20), rep.ManagerAfter.Goroutines)
+	fmt.Fprintf(w, "\nManager idle before: %.1f MiB RSS, %.1f MiB heap in use, %d goroutines; after everything was deleted and idle connections closed: %.1f MiB RSS, %.1f MiB heap in use, %d goroutines.\n",
+		mib(rep.ManagerBaseline.RSSBytes), mib(rep.ManagerBaseline.HeapInuseBytes), rep.ManagerBaseline.Goroutines,
+		mib(rep.ManagerAfter.RSSBytes), mib(rep.ManagerAfter.HeapInuseBytes), rep.ManagerAfter.Goroutines)
 	var errs []string
 	for _, r := range rep.Results {
 		if r.FirstError != "" {
