@@ -162,23 +162,6 @@ func run() error {
 			}
 		}
 	}
-	if cfg.profileDir != "" {
-		if err := e.sim.SetLatency(0, 0); err != nil {
-			return err
-		}
-		for _, p := range paths {
-			if p.name() == pathDirect {
-				continue
-			}
-			fmt.Fprintf(os.Stderr, "bench: profiling %s ...\n", p.name())
-			if err := profileUnderLoad(ctx, e, p, 100, 10*time.Second, cfg.profileDir); err != nil {
-				return fmt.Errorf("profiling %s: %w", p.name(), err)
-			}
-			if err := cleanupRequests(ctx, cr.client); err != nil {
-				return err
-			}
-		}
-	}
 	// Everything is deleted. Close this process's idle connections (the
 	// manager's server side would keep theirs otherwise), let the manager's
 	// idle upstream connections time out, then see what stayed behind.
@@ -205,6 +188,23 @@ func run() error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "bench: JSON report in %s\n", cfg.jsonOut)
+	if cfg.profileDir != "" {
+		if err := e.sim.SetLatency(0, 0); err != nil {
+			return err
+		}
+		for _, p := range paths {
+			if p.name() == pathDirect {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "bench: profiling %s ...\n", p.name())
+			if err := profileUnderLoad(ctx, e, p, 100, 10*time.Second, cfg.profileDir); err != nil {
+				return fmt.Errorf("profiling %s: %w", p.name(), err)
+			}
+			if err := cleanupRequests(ctx, cr.client); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -152,10 +152,12 @@ func (p *crPath) do(ctx context.Context, id string) error {
 // cleanup deletes the run's ImageRequests so the next run starts from an
 // empty cache, and waits until the deletions are through.
 func cleanupRequests(ctx context.Context, c client.Client) error {
-	if err := c.DeleteAllOf(ctx, &imagesv1alpha1.ImageRequest{}, client.InNamespace("default")); err != nil {
-		return err
-	}
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		// Again on every round: calls a load stopped may still be creating
+		// requests (the MCP server finishes a create its caller gave up on).
+		if err := c.DeleteAllOf(ctx, &imagesv1alpha1.ImageRequest{}, client.InNamespace("default")); err != nil {
+			return err
+		}
 		var list imagesv1alpha1.ImageRequestList
 		if err := c.List(ctx, &list, client.InNamespace("default"), client.Limit(1)); err != nil {
 			return err
@@ -164,5 +166,5 @@ func cleanupRequests(ctx context.Context, c client.Client) error {
 			return nil
 		}
 	}
-	return errors.New("ImageRequests not deleted within a minute")
+	return errors.New("ImageRequests not deleted within two minutes")
 }
