@@ -99,6 +99,11 @@ func (r *ImageRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	ctx = ctrl.LoggerInto(ctx, log)
 
 	result, err := r.reconcile(ctx, &ir)
+	if apierrors.IsNotFound(err) {
+		// Deleted while we worked on it: nothing is left to record.
+		log.V(2).Info("deleted while being reconciled")
+		return ctrl.Result{}, nil
+	}
 	if apierrors.IsConflict(err) {
 		// Someone (usually our own previous write, not yet in the cache)
 		// changed the object: start again from the fresh version.

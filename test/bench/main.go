@@ -136,7 +136,7 @@ func run() error {
 		return err
 	}
 	time.Sleep(time.Second)
-	rep.ManagerBaseline = e.sampler.idle()
+	rep.ManagerBaseline = e.sampler.idleAfterGC(e.pprofAddr)
 	samplerCtx, stopSampler := context.WithCancel(ctx)
 	defer stopSampler()
 	go e.sampler.run(samplerCtx)
@@ -178,7 +178,7 @@ func run() error {
 		}
 		time.Sleep(time.Second)
 	}
-	rep.ManagerAfter = e.sampler.idle()
+	rep.ManagerAfter = e.sampler.idleAfterGC(e.pprofAddr)
 	fillRatios(rep.Results)
 	writeMarkdown(os.Stdout, rep)
 	if err := os.MkdirAll(filepath.Dir(cfg.jsonOut), 0o755); err != nil {

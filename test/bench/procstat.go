@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -69,6 +70,17 @@ func (p *procSampler) scrape() (goroutines int, heapInuse int64, err error) {
 		return 0, 0, fmt.Errorf("no go_goroutines or heap figures at %s", p.metricsURL)
 	}
 	return goroutines, heapInuse, nil
+}
+
+// idleAfterGC forces a garbage collection in the manager first (the heap
+// profile endpoint's gc=1 does), so the heap figure is what is still live,
+// not garbage an idle process had no reason to collect yet.
+func (p *procSampler) idleAfterGC(pprofAddr string) Idle {
+	if resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/heap?gc=1"); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return p.idle()
 }
 
 // idle reads the figures once.

@@ -114,7 +114,7 @@ func writeMarkdown(w io.Writer, rep Report) {
 			ratio(r.P50VsDirect), ratio(r.P99VsDirect), ratio(r.P99VsC1), r.Throughput,
 			mib(r.ManagerPeakRSSBytes), mib(r.ManagerPeakHeap), r.ManagerGoroutines)
 	}
-	fmt.Fprintf(w, "\nManager idle before: %.1f MiB RSS, %.1f MiB heap in use, %d goroutines; after everything was deleted and idle connections closed: %.1f MiB RSS, %.1f MiB heap in use, %d goroutines.\n",
+	fmt.Fprintf(w, "\nManager idle (after a GC) before: %.1f MiB RSS, %.1f MiB heap in use, %d goroutines; after everything was deleted, idle connections closed and a GC: %.1f MiB RSS, %.1f MiB heap in use, %d goroutines.\n",
 		mib(rep.ManagerBaseline.RSSBytes), mib(rep.ManagerBaseline.HeapInuseBytes), rep.ManagerBaseline.Goroutines,
 		mib(rep.ManagerAfter.RSSBytes), mib(rep.ManagerAfter.HeapInuseBytes), rep.ManagerAfter.Goroutines)
 	var errs []string
