@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/controllers"
@@ -40,9 +37,8 @@ var (
 	// without waiting an hour.
 	simClockOffset atomic.Int64
 
-	mgrMu     sync.Mutex
-	mgrCancel context.CancelFunc
-	mgrDone   chan error
+	mgrMu   sync.Mutex
+	running *localenv.RunningManager
 )
 
 const (
@@ -57,7 +53,7 @@ func TestMain(m *testing.M) {
 }
 
 func runSuite(m *testing.M) int {
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
+	localenv.SetTestLogger()
 	cp, err := localenv.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -121,14 +117,11 @@ func managerOptions() manager.Options {
 func startManager() error {
 	mgrMu.Lock()
 	defer mgrMu.Unlock()
-	mgr, err := manager.New(restConfig, managerOptions())
+	mgr, err := localenv.StartManager(restConfig, managerOptions())
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	mgrCancel, mgrDone = cancel, done
+	running = mgr
 	return nil
 }
 
@@ -137,19 +130,13 @@ func startManager() error {
 func stopManager() {
 	mgrMu.Lock()
 	defer mgrMu.Unlock()
-	if mgrCancel == nil {
+	if running == nil {
 		return
 	}
-	mgrCancel()
-	<-mgrDone
-	mgrCancel = nil
-}
-
-func zapLevel() zapcore.Level {
-	if os.Getenv("TEST_VERBOSE_LOGS") != "" {
-		return -2
+	if err := running.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
 	}
-	return 2 // errors only: keep `make test` output readable
+	running = nil
 }
 
 // createRequest creates an ImageRequest in the default namespace.

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/internal/manager"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -158,16 +159,12 @@ func TestTokenAudiences(t *testing.T) {
 // startManager runs another manager for the rest of the test.
 func startManager(t *testing.T, opts manager.Options) ctrl.Manager {
 	t.Helper()
-	mgr, err := manager.New(restConfig, opts)
+	mgr, err := localenv.StartManager(restConfig, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := mgr.Stop(); err != nil {
 			t.Errorf("manager: %v", err)
 		}
 	})

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-	"go.uber.org/zap/zapcore"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -24,9 +23,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
@@ -75,7 +72,7 @@ func TestMain(m *testing.M) {
 }
 
 func runSuite(m *testing.M) int {
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
+	localenv.SetTestLogger()
 	cp, err := localenv.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -109,17 +106,13 @@ func runSuite(m *testing.M) int {
 	mcpURL = baseURL + mcp.MCPPath
 	opts := managerOptions(ln)
 	opts.LeaderElect = true
-	mgr, err := manager.New(restConfig, opts)
+	mgr, err := localenv.StartManager(restConfig, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
 	defer func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := mgr.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "manager:", err)
 		}
 	}()
@@ -160,13 +153,6 @@ func managerOptions(ln net.Listener) manager.Options {
 			HeartbeatInterval: heartbeat,
 		},
 	}
-}
-
-func zapLevel() zapcore.Level {
-	if os.Getenv("TEST_VERBOSE_LOGS") != "" {
-		return -2
-	}
-	return 2 // errors only
 }
 
 // setup creates the namespaces, the sample imagegen-user ClusterRole (from
