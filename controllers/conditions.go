@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -21,7 +22,7 @@ func setCondition(ir *imagesv1alpha1.ImageRequest, condType string, status metav
 // status write it describes succeeded, so events never claim what status
 // does not show.
 func (r *ImageRequestReconciler) event(ir *imagesv1alpha1.ImageRequest, eventType, reason, action, note string, args ...any) {
-	if r.Recorder == nil {
+	if r.Recorder == nil || (eventType == corev1.EventTypeNormal && r.Options.WarningEventsOnly) {
 		return
 	}
 	r.Recorder.Eventf(ir, nil, eventType, reason, action, note, args...)

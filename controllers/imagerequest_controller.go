@@ -41,6 +41,11 @@ type Options struct {
 	// RetryBaseDelay and RetryMaxDelay shape the exponential backoff used
 	// when the upstream gives no Retry-After.
 	RetryBaseDelay, RetryMaxDelay time.Duration
+	// WarningEventsOnly drops the Normal events (accepted, attempt started,
+	// succeeded) and keeps the Warning ones (failed, retrying, interrupted).
+	// Events are a third of the API server's writes per request; see
+	// docs/performance.md for what that costs at hundreds of requests/s.
+	WarningEventsOnly bool
 }
 
 // Defaults for Options.

@@ -5,6 +5,7 @@ package manager
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"time"
 
@@ -68,6 +69,17 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Controller.RetryBaseDelay, "retry-base-delay", controllers.DefaultRetryBaseDelay,
 		"First backoff after a transient upstream error without Retry-After; doubles per attempt.")
 	fs.DurationVar(&o.Controller.RetryMaxDelay, "retry-max-delay", controllers.DefaultRetryMaxDelay, "Cap of the retry backoff.")
+	fs.Func("events", "Which Kubernetes events to record about ImageRequests: all (default) or warnings (failures, retries, interruptions only; saves about a third of the API server's writes per request).", func(v string) error {
+		switch v {
+		case "all":
+			o.Controller.WarningEventsOnly = false
+		case "warnings":
+			o.Controller.WarningEventsOnly = true
+		default:
+			return fmt.Errorf("must be all or warnings, got %q", v)
+		}
+		return nil
+	})
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false,
 		"Enable leader election so only one replica reconciles; the MCP server runs on every replica.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the pod's).")

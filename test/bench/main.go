@@ -48,6 +48,7 @@ type config struct {
 	managerBin   string
 	perRunBudget time.Duration
 	profileDir   string
+	managerArgs  string
 }
 
 func parseFlags() (config, error) {
@@ -64,6 +65,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&c.jsonOut, "json", filepath.Join(localenv.RepoRoot(), "bin", "bench.json"), "Where the JSON report goes.")
 	flag.StringVar(&c.managerBin, "manager", filepath.Join(localenv.RepoRoot(), "bin", "manager"), "Manager binary (make build).")
 	flag.DurationVar(&c.perRunBudget, "run-timeout", 3*time.Minute, "Timeout of one run.")
+	flag.StringVar(&c.managerArgs, "manager-args", "", "Extra manager flags, space-separated, e.g. \"--events=warnings\".")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "After the table, profile the manager and kube-apiserver (CPU, 10 s at L=0, C=100) for each path into this directory.")
 	flag.Parse()
 	if c.quick {
@@ -104,7 +106,10 @@ func run() error {
 		}
 	}
 	fmt.Fprintln(os.Stderr, "bench: starting control plane, simulator and manager ...")
-	e, err := startEnv(ctx, cfg.managerBin, cfg.reconcilers, managerArgsForPaths)
+	e, err := startEnv(ctx, cfg.managerBin, cfg.reconcilers, func(e *env) ([]string, error) {
+		args, err := managerArgsForPaths(e)
+		return append(args, strings.Fields(cfg.managerArgs)...), err
+	})
 	if err != nil {
 		return err
 	}
@@ -120,9 +125,10 @@ func run() error {
 	}
 
 	rep := Report{
-		Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
-		Command: strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "),
-		Started: time.Now().UTC().Format(time.RFC3339),
+		Machine:     fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
+		Command:     strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "),
+		ManagerArgs: cfg.managerArgs,
+		Started:     time.Now().UTC().Format(time.RFC3339),
 	}
 	// One request through every path first: the manager's caches sync and
 	// its workers start after its metrics endpoint is up, and connections

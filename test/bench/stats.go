@@ -37,10 +37,12 @@ type Result struct {
 
 // Report is what the JSON file holds.
 type Report struct {
-	Machine string   `json:"machine"`
-	Command string   `json:"command"`
-	Started string   `json:"started"`
-	Results []Result `json:"results"`
+	Machine string `json:"machine"`
+	Command string `json:"command"`
+	// ManagerArgs are the extra manager flags of this run.
+	ManagerArgs string   `json:"managerArgs,omitempty"`
+	Started     string   `json:"started"`
+	Results     []Result `json:"results"`
 	// Idle figures of the manager before the first run and after the last.
 	ManagerBaseline Idle `json:"managerBaseline"`
 	ManagerAfter    Idle `json:"managerAfter"`
