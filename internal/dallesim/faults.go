@@ -234,5 +234,9 @@ func (s *Server) resetConnection(w http.ResponseWriter, call *Call) {
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		_ = tcp.SetLinger(0)
 	}
+	if rw, ok := w.(*responseWriter); ok {
+		rw.resetConn = conn // closed by serveAPI right after the call is recorded
+		return
+	}
 	_ = conn.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -132,6 +133,9 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID string, 
 		}
 		call.Duration = time.Since(w.start)
 		s.stats.record(*call)
+		if w.resetConn != nil {
+			_ = w.resetConn.Close()
+		}
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "api call",
 			slog.String("endpoint", string(endpoint)), slog.String("request_id", requestID),
 			slog.Int("status", call.Status), slog.String("code", call.ErrorCode),
@@ -193,6 +197,9 @@ type responseWriter struct {
 	start       time.Time
 	status      int
 	wroteHeader bool
+	// resetConn is a hijacked connection to reset once the call is
+	// recorded: a client that sees the reset can then count on the call log.
+	resetConn net.Conn
 }
 
 func (w *responseWriter) WriteHeader(status int) {
