@@ -20,6 +20,7 @@ func createConfigMap(t *testing.T, name string, data map[string][]byte) {
 	if err := k8sClient.Create(t.Context(), cm); err != nil {
 		t.Fatalf("creating ConfigMap %s: %v", name, err)
 	}
+	deleteAtCleanup(t, cm)
 }
 
 func createSecret(t *testing.T, name string, data map[string][]byte) {
@@ -28,6 +29,7 @@ func createSecret(t *testing.T, name string, data map[string][]byte) {
 	if err := k8sClient.Create(t.Context(), s); err != nil {
 		t.Fatalf("creating Secret %s: %v", name, err)
 	}
+	deleteAtCleanup(t, s)
 }
 
 func cmRef(name, key string) *imagesv1alpha1.ImageSource {
@@ -50,6 +52,7 @@ func decodeNRGBA(t *testing.T, b []byte) image.Image {
 // TestEdit: the result keeps the input wherever the area marker (the mask,
 // or without one the image itself) is opaque, and changes the rest.
 func TestEdit(t *testing.T) {
+	begin(t)
 	const px = 256
 	opaque := imagecheck.PNG(px, px, true, false)
 	withHole := imagecheck.PNG(px, px, true, true)

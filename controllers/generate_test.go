@@ -30,6 +30,7 @@ func fetchPNG(t *testing.T, url string) (int, []byte) {
 }
 
 func TestGenerate(t *testing.T) {
+	begin(t)
 	cases := map[string]struct {
 		n        int32
 		size     string
@@ -90,6 +91,7 @@ func TestGenerate(t *testing.T) {
 // TestManyAtOnce: 100 requests against a 1 s upstream all succeed, each with
 // exactly one paid call. Throughput is the benchmark's business, not this test's.
 func TestManyAtOnce(t *testing.T) {
+	begin(t)
 	if err := sim.SetLatency(time.Second, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +113,7 @@ func TestManyAtOnce(t *testing.T) {
 }
 
 func TestTTLAfterFinished(t *testing.T) {
+	begin(t)
 	ttl := int32(2)
 	created := createRequest(t, "ttl", imagesv1alpha1.ImageRequestSpec{Prompt: "ttl test", Size: "256x256", TTLSecondsAfterFinished: &ttl})
 	ir := waitTerminal(t, created)

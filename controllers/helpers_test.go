@@ -1,6 +1,7 @@
 package controllers_test
 
 import (
+	"context"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,4 +29,21 @@ func createUnstructured(t *testing.T, obj map[string]any) error {
 
 func objectMeta(u *unstructured.Unstructured) *metav1.ObjectMeta {
 	return &metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace()}
+}
+
+// deleteAtCleanup removes obj when the test ends, so the suite can run
+// again in the same control plane (go test -count=N).
+func deleteAtCleanup(t *testing.T, obj client.Object) {
+	t.Cleanup(func() {
+		if err := k8sClient.Delete(context.Background(), obj); err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("deleting %s: %v", obj.GetName(), err)
+		}
+	})
+}
+
+// begin starts a test from a clean simulator: counters, call log and
+// faults of earlier tests (or earlier -count runs) don't leak in.
+func begin(t *testing.T) {
+	t.Helper()
+	sim.Reset()
 }

@@ -23,6 +23,7 @@ func addFaults(t *testing.T, faults ...dallesim.Fault) {
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
+	begin(t)
 	prompt := "rate limited once"
 	addFaults(t, dallesim.Fault{Kind: dallesim.FaultRateLimit, Match: prompt, RetryAfterSeconds: 2})
 	ir := waitTerminal(t, createRequest(t, "retry-after", imagesv1alpha1.ImageRequestSpec{Prompt: prompt, Size: "256x256"}))
@@ -42,6 +43,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 // limit; permanent ones (content policy, billing) fail at once. Either way
 // every attempt in status is a call the upstream saw, and vice versa.
 func TestTerminalUpstreamErrors(t *testing.T) {
+	begin(t)
 	cases := map[string]struct {
 		prompt      string
 		faults      []dallesim.FaultKind
@@ -92,6 +94,7 @@ func TestTerminalUpstreamErrors(t *testing.T) {
 // job; status.attempts matches the calls the upstream saw and nothing is
 // left Running.
 func TestManagerKilledMidCall(t *testing.T) {
+	begin(t)
 	bin := filepath.Join(t.TempDir(), "manager")
 	build := exec.Command("go", "build", "-o", bin, "../cmd")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -159,6 +162,7 @@ func TestManagerKilledMidCall(t *testing.T) {
 // flight records the interrupted attempt itself, so its successor needs no
 // guesswork; the upstream saw exactly the calls status counts.
 func TestGracefulStopMidCall(t *testing.T) {
+	begin(t)
 	prompt := "interrupted by a rollout"
 	addFaults(t, dallesim.Fault{Kind: dallesim.FaultHang, Match: prompt})
 	received := sim.Stats().Requests[dallesim.EndpointGenerations]

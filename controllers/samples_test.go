@@ -18,6 +18,7 @@ import (
 // TestSamples applies config/samples/ as `kubectl apply -f config/samples/`
 // would and expects every ImageRequest in it to end with image URLs.
 func TestSamples(t *testing.T) {
+	begin(t)
 	files, err := filepath.Glob(filepath.Join(localenv.RepoRoot(), "config", "samples", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no samples found: %v", err)
@@ -47,6 +48,7 @@ func TestSamples(t *testing.T) {
 			if err := k8sClient.Create(t.Context(), &obj); err != nil {
 				t.Fatalf("%s: creating %s %s: %v", filepath.Base(file), obj.GetKind(), obj.GetName(), err)
 			}
+			deleteAtCleanup(t, obj.DeepCopy())
 			if obj.GetKind() == "ImageRequest" {
 				requests = append(requests, &imagesv1alpha1.ImageRequest{ObjectMeta: *objectMeta(&obj)})
 			}

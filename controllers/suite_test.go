@@ -146,6 +146,7 @@ func createRequest(t *testing.T, name string, spec imagesv1alpha1.ImageRequestSp
 	if err := k8sClient.Create(context.Background(), ir); err != nil {
 		t.Fatalf("creating ImageRequest %s: %v", name, err)
 	}
+	deleteAtCleanup(t, ir)
 	return ir
 }
 

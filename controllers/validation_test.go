@@ -78,6 +78,7 @@ func TestAdmissionRejectsExplicitZeroN(t *testing.T) {
 }
 
 func TestSpecIsImmutable(t *testing.T) {
+	begin(t)
 	ir := createRequest(t, "immutable", imagesv1alpha1.ImageRequestSpec{Prompt: "immutable test", Size: "256x256"})
 	waitTerminal(t, ir)
 	var got imagesv1alpha1.ImageRequest
@@ -111,6 +112,7 @@ func jpegBytes(t *testing.T) []byte {
 // TestControllerRejectsBadInputs: rules that need the bytes fail the request
 // before any paid call.
 func TestControllerRejectsBadInputs(t *testing.T) {
+	begin(t)
 	opaque := imagecheck.PNG(64, 64, true, false)
 	withHole := imagecheck.PNG(64, 64, true, true)
 	cases := map[string]struct {
@@ -168,6 +170,7 @@ func TestControllerRejectsBadInputs(t *testing.T) {
 // TestWaitsForInput: a request created before its ConfigMap waits
 // (WaitingForInput) and is woken by the ConfigMap's creation.
 func TestWaitsForInput(t *testing.T) {
+	begin(t)
 	spec := imagesv1alpha1.ImageRequestSpec{Operation: imagesv1alpha1.OperationEdit, Prompt: "late input", Size: "256x256", Image: secretRef("late-input", "image.png")}
 	created := createRequest(t, "late-input", spec)
 	ir := waitFor(t, created, "WaitingForInput", func(ir *imagesv1alpha1.ImageRequest) bool {
