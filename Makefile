@@ -88,9 +88,8 @@ uninstall: manifests ## Remove the CRDs from the cluster of the current kubeconf
 	$(KUBECTL) delete --ignore-not-found -k config/crd
 
 .PHONY: deploy
-deploy: manifests ## Deploy the operator (CRDs, RBAC, Deployment) with image $(IMG).
-	cd config/manager && $(KUBECTL) kustomize . >/dev/null
-	$(KUBECTL) apply -k config/default
+deploy: manifests ## Deploy the operator (CRDs, RBAC, Deployment, MCP Service) with image $(IMG).
+	$(KUBECTL) kustomize config/default | sed 's|image: imagegen-operator:latest|image: $(IMG)|' | $(KUBECTL) apply -f -
 
 .PHONY: undeploy
 undeploy: ## Remove the operator from the cluster.
