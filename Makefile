@@ -11,7 +11,8 @@ GOARCH := $(shell go env GOARCH)
 LOCALBIN ?= $(CURDIR)/bin
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(GOOS)-$(GOARCH)
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
-KUBECTL ?= $(ENVTEST_ASSETS)/kubectl
+# kubectl on PATH, else the one hack/setup-envtest.sh builds.
+KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(ENVTEST_ASSETS)/kubectl)
 CONTAINER_TOOL ?= docker
 # Extra flags for `go test`, e.g. TEST_FLAGS='-run TestX -v'.
 TEST_FLAGS ?=
