@@ -56,7 +56,9 @@ type Server struct {
 	log    logr.Logger
 	client client.Client
 	reader client.Reader
-	cache  cache.Cache
+	// apiReader answers what the cache has not seen yet (see getRequest).
+	apiReader client.Reader
+	cache     cache.Cache
 
 	hub    *hub
 	subs   *subscriptions
@@ -85,16 +87,17 @@ func New(mgr manager.Manager, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:     opts,
-		log:      ctrl.Log.WithName("mcp"),
-		client:   mgr.GetClient(),
-		reader:   mgr.GetCache(),
-		cache:    mgr.GetCache(),
-		hub:      newHub(),
-		subs:     newSubscriptions(),
-		tokens:   newTokenReviewer(mgr.GetClient(), opts.TokenAudiences, opts.TokenCacheTTL),
-		authz:    newAccessReviewer(mgr.GetClient(), opts.AuthzCacheTTL),
-		stopping: make(chan struct{}),
+		opts:      opts,
+		log:       ctrl.Log.WithName("mcp"),
+		client:    mgr.GetClient(),
+		reader:    mgr.GetCache(),
+		apiReader: mgr.GetAPIReader(),
+		cache:     mgr.GetCache(),
+		hub:       newHub(),
+		subs:      newSubscriptions(),
+		tokens:    newTokenReviewer(mgr.GetClient(), opts.TokenAudiences, opts.TokenCacheTTL),
+		authz:     newAccessReviewer(mgr.GetClient(), opts.AuthzCacheTTL),
+		stopping:  make(chan struct{}),
 	}
 	s.hub.onStatusChange = s.statusChanged
 	switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -110,10 +111,18 @@ func changed(a, b *imagesv1alpha1.ImageRequest) bool {
 	return a.Status.Phase != b.Status.Phase || a.Status.Attempts != b.Status.Attempts || a.Status.Reason != b.Status.Reason
 }
 
-// getRequest reads an ImageRequest from the shared cache.
+// getRequest reads an ImageRequest from the shared cache. A miss is asked
+// of the API server before it becomes a 404: a client polling right after
+// its create (a 202's poll URL) may be faster than the watch, and must not
+// be told its request does not exist.
 func (s *Server) getRequest(ctx context.Context, namespace, name string) (*imagesv1alpha1.ImageRequest, error) {
 	var ir imagesv1alpha1.ImageRequest
-	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &ir); err != nil {
+	key := client.ObjectKey{Namespace: namespace, Name: name}
+	err := s.reader.Get(ctx, key, &ir)
+	if apierrors.IsNotFound(err) && s.apiReader != nil {
+		err = s.apiReader.Get(ctx, key, &ir)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &ir, nil
