@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,9 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 		return ctrl.Result{}, r.reject(ctx, ir, reason, "spec."+errs[0].Error())
 	}
 	model, _ := models.Lookup(modelName)
+	// The schema defaults size; an object stored without one still gets the
+	// model's default, named explicitly so the call and the cost agree.
+	size := cmp.Or(spec.Size, model.DefaultSize)
 
 	if int(ir.Status.Attempts) >= r.Options.MaxAttempts {
 		return ctrl.Result{}, r.reject(ctx, ir, imagesv1alpha1.ReasonAttemptsExhausted,
@@ -74,12 +78,12 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 		return ctrl.Result{}, err
 	}
 	attempt := ir.Status.Attempts
-	log := ctrl.LoggerFrom(ctx).WithValues("attempt", attempt, "operation", spec.Operation, "model", modelName, "size", spec.Size, "n", spec.N)
+	log := ctrl.LoggerFrom(ctx).WithValues("attempt", attempt, "operation", spec.Operation, "model", modelName, "size", size, "n", spec.N)
 	// One event per attempt keeps the API server's event load at a third
 	// of an event per status write: the first attempt's says it was accepted.
 	if attempt == 1 {
 		r.event(ir, corev1.EventTypeNormal, "Accepted", "Call", "inputs are valid; attempt 1 of %d started: %s of %d image(s) at %s with %s",
-			r.Options.MaxAttempts, spec.Operation, spec.N, spec.Size, modelName)
+			r.Options.MaxAttempts, spec.Operation, spec.N, size, modelName)
 	} else {
 		r.event(ir, corev1.EventTypeNormal, "AttemptStarted", "Call", "attempt %d of %d started", attempt, r.Options.MaxAttempts)
 	}
@@ -90,7 +94,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 		Model:           modelName,
 		Prompt:          spec.Prompt,
 		N:               int(spec.N),
-		Size:            spec.Size,
+		Size:            size,
 		User:            spec.User,
 		ClientRequestID: fmt.Sprintf("%s/%d", ir.UID, attempt),
 		Image:           imageBytes,
@@ -184,7 +188,7 @@ func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1
 		}
 		st.Images = append(st.Images, img)
 	}
-	cost := model.EstimatedCostUSD(ir.Spec.Size, len(res.URLs))
+	cost := model.EstimatedCostUSD(cmp.Or(ir.Spec.Size, model.DefaultSize), len(res.URLs))
 	st.EstimatedCostUSD = models.FormatUSD(cost)
 	st.UpstreamRequestID = res.RequestID
 	st.Phase = imagesv1alpha1.PhaseSucceeded
