@@ -79,7 +79,7 @@ func newTokenReviewer(c client.Client, audiences []string, ttl time.Duration) *t
 // authenticate returns the caller the token belongs to, or an error wrapping
 // auth.ErrInvalidToken when the API server rejects it. Other errors mean the
 // review could not be made.
-func (r *tokenReviewer) authenticate(ctx context.Context, token string) (*Caller, time.Time, error) {
+func (r *tokenReviewer) authenticate(ctx context.Context, token string) (*Caller, error) {
 	sum := sha256.Sum256([]byte(token))
 	key := hex.EncodeToString(sum[:])
 	now := r.now()
@@ -87,7 +87,7 @@ func (r *tokenReviewer) authenticate(ctx context.Context, token string) (*Caller
 	e, ok := r.cache[key]
 	r.mu.Unlock()
 	if ok && now.Before(e.expires) {
-		return e.caller, e.expires, e.err
+		return e.caller, e.err
 	}
 	v, err, _ := r.group.Do(key, func() (any, error) {
 		caller, err := r.review(context.WithoutCancel(ctx), token)
@@ -103,10 +103,10 @@ func (r *tokenReviewer) authenticate(ctx context.Context, token string) (*Caller
 		return entry, nil
 	})
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, err
 	}
 	entry := v.(tokenCacheEntry)
-	return entry.caller, entry.expires, entry.err
+	return entry.caller, entry.err
 }
 
 func (r *tokenReviewer) store(key string, e tokenCacheEntry) {
@@ -197,7 +197,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				Message: "a Kubernetes bearer token is required: send Authorization: Bearer <token> (e.g. a ServiceAccount token)"})
 			return
 		}
-		caller, _, err := s.tokens.authenticate(r.Context(), token)
+		caller, err := s.tokens.authenticate(r.Context(), token)
 		switch {
 		case errors.Is(err, auth.ErrInvalidToken):
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q, error=\"invalid_token\"", authRealm))

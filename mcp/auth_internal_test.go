@@ -63,7 +63,7 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {
-			c, _, err := r.authenticate(context.Background(), "good")
+			c, err := r.authenticate(context.Background(), "good")
 			if err != nil || c.Username != "system:serviceaccount:team:bot" || c.ServiceAccountNamespace() != "team" || c.Extra["k"][0] != "v" {
 				t.Errorf("%v %+v", err, c)
 			}
@@ -74,7 +74,7 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 		t.Errorf("%d TokenReviews for one token, want 1", n)
 	}
 	for range 3 {
-		if _, _, err := r.authenticate(context.Background(), "bad"); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "bad token") {
+		if _, err := r.authenticate(context.Background(), "bad"); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "bad token") {
 			t.Errorf("bad token: %v", err)
 		}
 	}
@@ -83,7 +83,7 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 	}
 	// Expiry: a minute later the token is reviewed again.
 	r.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
-	if _, _, err := r.authenticate(context.Background(), "good"); err != nil {
+	if _, err := r.authenticate(context.Background(), "good"); err != nil {
 		t.Fatal(err)
 	}
 	if n := api.reviews.Load(); n != 3 {
@@ -91,11 +91,11 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 	}
 	// An API failure is an error, not an invalid token, and is not cached.
 	api.fail.Store(true)
-	if _, _, err := r.authenticate(context.Background(), "other"); err == nil || errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := r.authenticate(context.Background(), "other"); err == nil || errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("API down: %v", err)
 	}
 	api.fail.Store(false)
-	if _, _, err := r.authenticate(context.Background(), "other"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := r.authenticate(context.Background(), "other"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("after the API is back: %v", err)
 	}
 	for k := range r.cache {
@@ -108,7 +108,7 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 func TestTokenReviewerAudiences(t *testing.T) {
 	api := &fakeAPI{}
 	r := newTokenReviewer(api.client(), []string{"imagegen"}, time.Minute)
-	if _, _, err := r.authenticate(context.Background(), "good"); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "audiences") {
+	if _, err := r.authenticate(context.Background(), "good"); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "audiences") {
 		t.Errorf("a token for another audience: %v", err)
 	}
 }
