@@ -25,9 +25,11 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/imagegen/imagegen-operator/internal/localenv"
+	"github.com/imagegen/imagegen-operator/internal/manager"
 )
 
 func main() {
@@ -119,7 +121,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	cr, err := newCRPath(ctx, e)
+	// Cleanup between runs needs a client only, not another informer.
+	kube, err := client.New(e.cp.Config, client.Options{Scheme: manager.Scheme()})
 	if err != nil {
 		return err
 	}
@@ -138,7 +141,7 @@ func run() error {
 			return fmt.Errorf("warm-up through %s: %w", p.name(), err)
 		}
 	}
-	if err := cleanupRequests(ctx, cr.client); err != nil {
+	if err := cleanupRequests(ctx, kube); err != nil {
 		return err
 	}
 	time.Sleep(time.Second)
@@ -162,7 +165,7 @@ func run() error {
 				rep.Results = append(rep.Results, res)
 				fmt.Fprintf(os.Stderr, "bench: L=%s C=%d %-6s p50=%sms p99=%sms %.1f req/s errors=%d\n",
 					lat, c, p.name(), ms(res.P50), ms(res.P99), res.Throughput, res.Errors)
-				if err := cleanupRequests(ctx, cr.client); err != nil {
+				if err := cleanupRequests(ctx, kube); err != nil {
 					return fmt.Errorf("cleaning up: %w", err)
 				}
 			}
@@ -206,7 +209,7 @@ func run() error {
 			if err := profileUnderLoad(ctx, e, p, 100, 10*time.Second, cfg.profileDir); err != nil {
 				return fmt.Errorf("profiling %s: %w", p.name(), err)
 			}
-			if err := cleanupRequests(ctx, cr.client); err != nil {
+			if err := cleanupRequests(ctx, kube); err != nil {
 				return err
 			}
 		}
