@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +39,9 @@ const (
 type GenerateRequest struct {
 	Prompt string `json:"prompt"`
 	Params struct {
-		N     int    `json:"n,omitempty"`
+		// N is a pointer so that an explicit 0 is refused, not taken as
+		// "left out" (1 image) and charged.
+		N     *int   `json:"n,omitempty"`
 		Size  string `json:"size,omitempty"`
 		Model string `json:"model,omitempty"`
 	} `json:"params"`
@@ -90,7 +93,12 @@ var (
 func (s *Server) restGenerate(w http.ResponseWriter, r *http.Request) {
 	caller := callerFrom(r.Context(), nil)
 	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
-	dec := json.NewDecoder(r.Body)
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.writeBodyError(w, "generate_image", err)
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var body GenerateRequest
 	if err := dec.Decode(&body); err != nil {
@@ -101,12 +109,22 @@ func (s *Server) restGenerate(w http.ResponseWriter, r *http.Request) {
 		s.writeBodyError(w, "generate_image", errors.New("more than one JSON value in the body"))
 		return
 	}
+	if key, err := duplicateKey(raw); err != nil || key != "" {
+		if err == nil {
+			err = &InputError{Field: key, Rule: "unique", Message: "is given more than once; JSON keys must be unique"}
+		}
+		s.writeCallError(w, "generate_image", err, nil)
+		return
+	}
 	wait, err := waitFrom(body.WaitSeconds)
 	if err != nil {
 		s.writeCallError(w, "generate_image", err, generateFields)
 		return
 	}
-	p := imageParams{Prompt: body.Prompt, N: body.Params.N, Size: body.Params.Size, Model: body.Params.Model}
+	p := imageParams{Prompt: body.Prompt, Size: body.Params.Size, Model: body.Params.Model}
+	if body.Params.N != nil {
+		p.N, p.NSet = *body.Params.N, true
+	}
 	cr, err := s.prepareCreate(r.Context(), caller, "rest/generate_image", body.Namespace, p, false, noInputs)
 	if err != nil {
 		s.writeCallError(w, "generate_image", err, generateFields)
@@ -121,8 +139,12 @@ func waitFrom(seconds *int) (time.Duration, error) {
 	if seconds == nil {
 		return defaultWaitSeconds * time.Second, nil
 	}
-	if *seconds < 0 || *seconds > maxWaitSeconds {
-		return 0, &InputError{Field: "wait_seconds", Rule: "range", Message: fmt.Sprintf("must be between 0 and %d, got %d", maxWaitSeconds, *seconds)}
+	// minimum and maximum: the words of the tools' input schema.
+	if *seconds < 0 {
+		return 0, &InputError{Field: "wait_seconds", Rule: "minimum", Message: fmt.Sprintf("must be between 0 and %d, got %d", maxWaitSeconds, *seconds)}
+	}
+	if *seconds > maxWaitSeconds {
+		return 0, &InputError{Field: "wait_seconds", Rule: "maximum", Message: fmt.Sprintf("must be between 0 and %d, got %d", maxWaitSeconds, *seconds)}
 	}
 	return time.Duration(*seconds) * time.Second, nil
 }
@@ -185,8 +207,9 @@ func (s *Server) restEdit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var errs InputErrors
-	n := 0
+	n, nSet := 0, false
 	if v, ok := fields["n"]; ok {
+		nSet = true
 		if n, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
 			errs = append(errs, &InputError{Field: "n", Rule: "integer", Message: fmt.Sprintf("%q is not an integer", v)})
 		}
@@ -211,7 +234,7 @@ func (s *Server) restEdit(w http.ResponseWriter, r *http.Request) {
 		s.writeCallError(w, "edit_image", err, editFields)
 		return
 	}
-	p := imageParams{Prompt: fields["prompt"], N: n, Size: fields["size"], Model: fields["model"]}
+	p := imageParams{Prompt: fields["prompt"], N: n, NSet: nSet, Size: fields["size"], Model: fields["model"]}
 	cr, err := s.prepareCreate(r.Context(), caller, "rest/edit_image", fields["namespace"], p, true,
 		func() ([]byte, []byte, error) { return image, mask, nil })
 	if err != nil {

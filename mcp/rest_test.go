@@ -146,13 +146,19 @@ func TestRESTValidationErrors(t *testing.T) {
 		field string
 		rule  string
 	}{
-		{"n over 10", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"n":11}`)) }, "params.n", "range"},
+		{"n over 10", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"n":11}`)) }, "params.n", "maximum"},
+		{"n 0 is refused, not charged as 1", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"n":0}`)) }, "params.n", "minimum"},
+		{"n negative", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"n":-1}`)) }, "params.n", "minimum"},
+		{"duplicate key", func(t *testing.T) *http.Request { return jsonReq(`{"prompt":"a","prompt":"b"}`) }, "prompt", "unique"},
+		{"duplicate nested key", func(t *testing.T) *http.Request {
+			return jsonReq(jsonBody("x", `,"params":{"n":1,"size":"256x256","n":2}`))
+		}, "params.n", "unique"},
 		{"bad size", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"size":"1x1"}`)) }, "params.size", "enum"},
 		{"empty prompt", func(t *testing.T) *http.Request { return jsonReq(jsonBody("", "")) }, "prompt", "required"},
 		{"n not a number", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"n":"two"}`)) }, "params.n", "type"},
 		{"unknown field", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"quality":"hd"`)) }, "quality", "unknown"},
 		{"bad namespace", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"namespace":"A_B"`)) }, "namespace", "pattern"},
-		{"wait_seconds", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"wait_seconds":100000`)) }, "wait_seconds", "range"},
+		{"wait_seconds", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"wait_seconds":100000`)) }, "wait_seconds", "maximum"},
 		{"multipart without image", func(t *testing.T) *http.Request {
 			return multipartEdit(t, map[string]string{"prompt": "x"}, nil)
 		}, "image_file", "required"},
@@ -162,6 +168,12 @@ func TestRESTValidationErrors(t *testing.T) {
 		{"multipart mask other size", func(t *testing.T) *http.Request {
 			return multipartEdit(t, map[string]string{"prompt": "x"}, map[string][]byte{"image_file": png, "mask_file": imagecheck.PNG(32, 32, true, true)})
 		}, "mask_file", "dimensions"},
+		{"multipart n 0", func(t *testing.T) *http.Request {
+			return multipartEdit(t, map[string]string{"prompt": "x", "n": "0"}, map[string][]byte{"image_file": png})
+		}, "n", "minimum"},
+		{"multipart n 11", func(t *testing.T) *http.Request {
+			return multipartEdit(t, map[string]string{"prompt": "x", "n": "11"}, map[string][]byte{"image_file": png})
+		}, "n", "maximum"},
 		{"multipart n not a number", func(t *testing.T) *http.Request {
 			return multipartEdit(t, map[string]string{"prompt": "x", "n": "lots"}, map[string][]byte{"image_file": png})
 		}, "n", "integer"},

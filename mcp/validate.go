@@ -64,9 +64,12 @@ func asInputErrors(err error) InputErrors {
 // imageParams are the model-relevant fields of a generate or edit call.
 type imageParams struct {
 	Prompt string
-	N      int
-	Size   string
-	Model  string
+	// N is how many images; 0 means left out (the default, 1) unless NSet
+	// says the caller wrote 0, which is then refused, not charged as 1.
+	N     int
+	NSet  bool
+	Size  string
+	Model string
 }
 
 // withDefaults fills what the caller left out with the model's defaults, as
@@ -75,7 +78,7 @@ func (p imageParams) withDefaults() imageParams {
 	if p.Model == "" {
 		p.Model = models.DefaultModel
 	}
-	if p.N == 0 {
+	if p.N == 0 && !p.NSet {
 		p.N = 1
 	}
 	if p.Size == "" {
@@ -91,13 +94,13 @@ func (p imageParams) withDefaults() imageParams {
 func validateParams(p imageParams, edit bool) InputErrors {
 	var errs InputErrors
 	for _, fe := range models.Validate(models.Request{Model: p.Model, Edit: edit, Prompt: p.Prompt, N: p.N, Size: p.Size}) {
-		errs = append(errs, &InputError{Field: fe.Field, Rule: ruleOf(fe), Message: fe.Message})
+		errs = append(errs, &InputError{Field: fe.Field, Rule: ruleOf(fe, p), Message: fe.Message})
 	}
 	return errs
 }
 
-// ruleOf names the rule behind a models.FieldError.
-func ruleOf(fe models.FieldError) string {
+// ruleOf names the rule behind a models.FieldError in p.
+func ruleOf(fe models.FieldError, p imageParams) string {
 	switch fe.Field {
 	case "prompt":
 		if strings.Contains(fe.Message, "empty") {
@@ -105,7 +108,12 @@ func ruleOf(fe models.FieldError) string {
 		}
 		return "maxLength"
 	case "n":
-		return "range"
+		// The words of the tools' input schema, so REST and MCP name the
+		// same rule for the same n.
+		if p.N < 1 {
+			return "minimum"
+		}
+		return "maximum"
 	case "model":
 		if strings.Contains(fe.Message, "edits") {
 			return "supportsEdit"

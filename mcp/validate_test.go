@@ -58,7 +58,10 @@ func TestValidateParams(t *testing.T) {
 		"ok":           {p: imageParams{Prompt: "x"}},
 		"empty prompt": {p: imageParams{}, field: "prompt", rule: "required"},
 		"long prompt":  {p: imageParams{Prompt: strings.Repeat("a", 1001)}, field: "prompt", rule: "maxLength"},
-		"n":            {p: imageParams{Prompt: "x", N: 11}, field: "n", rule: "range"},
+		"n over":       {p: imageParams{Prompt: "x", N: 11, NSet: true}, field: "n", rule: "maximum"},
+		"n given as 0": {p: imageParams{Prompt: "x", NSet: true}, field: "n", rule: "minimum"},
+		"n negative":   {p: imageParams{Prompt: "x", N: -1, NSet: true}, field: "n", rule: "minimum"},
+		"n left out":   {p: imageParams{Prompt: "x"}},
 		"size":         {p: imageParams{Prompt: "x", Size: "1x1"}, field: "size", rule: "enum"},
 		"model":        {p: imageParams{Prompt: "x", Model: "m"}, field: "model", rule: "enum"},
 	}
