@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -58,48 +58,57 @@ type tokenReviewer struct {
 	now       func() time.Time
 
 	group singleflight.Group
-	mu    sync.Mutex
-	cache map[string]tokenCacheEntry
+	cache *lruCache[string, tokenCacheEntry]
+	// failures limits the reviews that reject a token, per source address.
+	failures *failureLimiter
 }
 
 type tokenCacheEntry struct {
-	caller  *Caller
-	err     error
-	expires time.Time
+	caller *Caller
+	err    error
 }
 
-// maxTokenCacheEntries bounds the cache; past it, expired entries are
-// dropped, and if none are, the whole cache is.
+// maxTokenCacheEntries bounds the cache; past it, the least recently used
+// answers are dropped, so tokens in use stay however many others arrive.
 const maxTokenCacheEntries = 10000
 
 func newTokenReviewer(c client.Client, audiences []string, ttl time.Duration) *tokenReviewer {
-	return &tokenReviewer{client: c, audiences: audiences, ttl: ttl, now: time.Now, cache: map[string]tokenCacheEntry{}}
+	return &tokenReviewer{client: c, audiences: audiences, ttl: ttl, now: time.Now,
+		cache:    newLRUCache[string, tokenCacheEntry](maxTokenCacheEntries),
+		failures: newFailureLimiter(authFailureBurst, authFailurePeriod, maxAuthFailureSources)}
 }
 
 // authenticate returns the caller the token belongs to, or an error wrapping
-// auth.ErrInvalidToken when the API server rejects it. Other errors mean the
-// review could not be made.
-func (r *tokenReviewer) authenticate(ctx context.Context, token string) (*Caller, error) {
+// auth.ErrInvalidToken when the API server rejects it, or an
+// *AuthThrottledError when source (see sourceOf) has had too many tokens
+// rejected lately and this one is not cached. Other errors mean the review
+// could not be made.
+func (r *tokenReviewer) authenticate(ctx context.Context, token, source string) (*Caller, error) {
 	sum := sha256.Sum256([]byte(token))
 	key := hex.EncodeToString(sum[:])
-	now := r.now()
-	r.mu.Lock()
-	e, ok := r.cache[key]
-	r.mu.Unlock()
-	if ok && now.Before(e.expires) {
+	if e, ok := r.cache.get(key, r.now()); ok {
 		return e.caller, e.err
 	}
 	v, err, _ := r.group.Do(key, func() (any, error) {
+		if wait, ok := r.failures.take(source); !ok {
+			return nil, &AuthThrottledError{RetryAfter: wait}
+		}
 		caller, err := r.review(context.WithoutCancel(ctx), token)
+		if err == nil || !errors.Is(err, auth.ErrInvalidToken) {
+			r.failures.refund(source) // accepted, or not the token's fault
+		}
 		if err != nil && !errors.Is(err, auth.ErrInvalidToken) {
 			return nil, err // not the token's fault: do not remember
 		}
+		// Rejections are remembered too, briefly: a client retrying a bad
+		// token costs one review per interval, yet a token that was just
+		// issued (or fixed) is not refused for long.
 		ttl := r.ttl
 		if err != nil {
 			ttl = max(r.ttl/5, time.Second)
 		}
-		entry := tokenCacheEntry{caller: caller, err: err, expires: r.now().Add(ttl)}
-		r.store(key, entry)
+		entry := tokenCacheEntry{caller: caller, err: err}
+		r.cache.put(key, entry, r.now().Add(ttl))
 		return entry, nil
 	})
 	if err != nil {
@@ -107,23 +116,6 @@ func (r *tokenReviewer) authenticate(ctx context.Context, token string) (*Caller
 	}
 	entry := v.(tokenCacheEntry)
 	return entry.caller, entry.err
-}
-
-func (r *tokenReviewer) store(key string, e tokenCacheEntry) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.cache) >= maxTokenCacheEntries {
-		now := r.now()
-		for k, old := range r.cache {
-			if !now.Before(old.expires) {
-				delete(r.cache, k)
-			}
-		}
-		if len(r.cache) >= maxTokenCacheEntries {
-			clear(r.cache)
-		}
-	}
-	r.cache[key] = e
 }
 
 func (r *tokenReviewer) review(ctx context.Context, token string) (*Caller, error) {
@@ -197,11 +189,21 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				Message: "a Kubernetes bearer token is required: send Authorization: Bearer <token> (e.g. a ServiceAccount token)"})
 			return
 		}
-		caller, err := s.tokens.authenticate(r.Context(), token)
+		caller, err := s.tokens.authenticate(r.Context(), token, sourceOf(r.RemoteAddr))
+		var throttled *AuthThrottledError
 		switch {
 		case errors.Is(err, auth.ErrInvalidToken):
+			// The review's words can name the API server's URL and the JWT
+			// library's findings: they are for the operator's log, not for
+			// whoever sent the token.
+			s.log.V(1).Info("bearer token refused", "remote", r.RemoteAddr, "path", r.URL.Path, "reason", err.Error())
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q, error=\"invalid_token\"", authRealm))
-			writeError(w, http.StatusUnauthorized, apiError{Code: codeUnauthenticated, Message: err.Error()})
+			writeError(w, http.StatusUnauthorized, apiError{Code: codeUnauthenticated, Message: "invalid or expired token"})
+			return
+		case errors.As(err, &throttled):
+			s.log.V(1).Info("token review refused: too many invalid tokens from this address", "remote", r.RemoteAddr)
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(throttled.RetryAfter)))
+			writeError(w, http.StatusTooManyRequests, apiError{Code: codeRateLimited, Message: throttled.Error()})
 			return
 		case err != nil:
 			s.log.Error(err, "token review failed")

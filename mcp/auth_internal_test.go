@@ -19,6 +19,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 )
 
+// testSource is the address the unit tests' requests come from.
+const testSource = "192.0.2.1"
+
+// leakyReviewError is a TokenReview error naming what a caller must not see.
+const leakyReviewError = `[invalid bearer token, square/go-jose: error in cryptographic primitive, Post "https://10.96.0.1:443/apis/authentication.k8s.io/v1/tokenreviews": context deadline exceeded]`
+
 // fakeAPI answers TokenReviews and SubjectAccessReviews like an API server
 // that knows one token and lets alice create in namespace "a" only.
 type fakeAPI struct {
@@ -38,10 +44,15 @@ func (f *fakeAPI) client() client.Client {
 			case *authenticationv1.TokenReview:
 				f.reviews.Add(1)
 				time.Sleep(10 * time.Millisecond)
-				if o.Spec.Token == "good" {
+				switch {
+				case o.Spec.Token == "good" || strings.HasPrefix(o.Spec.Token, "good-"):
 					o.Status = authenticationv1.TokenReviewStatus{Authenticated: true, Audiences: []string{"api"},
 						User: authenticationv1.UserInfo{Username: "system:serviceaccount:team:bot", Groups: []string{"g"}, Extra: map[string]authenticationv1.ExtraValue{"k": {"v"}}}}
-				} else {
+				case o.Spec.Token == "leaky":
+					// What a real API server may say: its own URL and the
+					// JWT library's findings.
+					o.Status = authenticationv1.TokenReviewStatus{Error: leakyReviewError}
+				default:
 					o.Status = authenticationv1.TokenReviewStatus{Error: "bad token"}
 				}
 			case *authorizationv1.SubjectAccessReview:
@@ -63,7 +74,7 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {
-			c, err := r.authenticate(context.Background(), "good")
+			c, err := r.authenticate(context.Background(), "good", testSource)
 			if err != nil || c.Username != "system:serviceaccount:team:bot" || c.ServiceAccountNamespace() != "team" || c.Extra["k"][0] != "v" {
 				t.Errorf("%v %+v", err, c)
 			}
@@ -74,7 +85,7 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 		t.Errorf("%d TokenReviews for one token, want 1", n)
 	}
 	for range 3 {
-		if _, err := r.authenticate(context.Background(), "bad"); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "bad token") {
+		if _, err := r.authenticate(context.Background(), "bad", testSource); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "bad token") {
 			t.Errorf("bad token: %v", err)
 		}
 	}
@@ -83,7 +94,7 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 	}
 	// Expiry: a minute later the token is reviewed again.
 	r.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
-	if _, err := r.authenticate(context.Background(), "good"); err != nil {
+	if _, err := r.authenticate(context.Background(), "good", testSource); err != nil {
 		t.Fatal(err)
 	}
 	if n := api.reviews.Load(); n != 3 {
@@ -91,14 +102,14 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 	}
 	// An API failure is an error, not an invalid token, and is not cached.
 	api.fail.Store(true)
-	if _, err := r.authenticate(context.Background(), "other"); err == nil || errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := r.authenticate(context.Background(), "other", testSource); err == nil || errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("API down: %v", err)
 	}
 	api.fail.Store(false)
-	if _, err := r.authenticate(context.Background(), "other"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := r.authenticate(context.Background(), "other", testSource); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("after the API is back: %v", err)
 	}
-	for k := range r.cache {
+	for _, k := range r.cache.keys() {
 		if strings.Contains(k, "good") || strings.Contains(k, "other") {
 			t.Errorf("the cache keeps the token itself: %q", k)
 		}
@@ -108,7 +119,7 @@ func TestTokenReviewerCachesByToken(t *testing.T) {
 func TestTokenReviewerAudiences(t *testing.T) {
 	api := &fakeAPI{}
 	r := newTokenReviewer(api.client(), []string{"imagegen"}, time.Minute)
-	if _, err := r.authenticate(context.Background(), "good"); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "audiences") {
+	if _, err := r.authenticate(context.Background(), "good", testSource); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "audiences") {
 		t.Errorf("a token for another audience: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -44,20 +43,20 @@ type accessReviewer struct {
 	now    func() time.Time
 
 	group singleflight.Group
-	mu    sync.Mutex
-	cache map[string]authzEntry
+	cache *lruCache[string, authzEntry]
 }
 
 type authzEntry struct {
 	allowed bool
 	reason  string
-	expires time.Time
 }
 
+// maxAuthzCacheEntries bounds the cache; past it, the least recently used
+// answers are dropped.
 const maxAuthzCacheEntries = 10000
 
 func newAccessReviewer(c client.Client, ttl time.Duration) *accessReviewer {
-	return &accessReviewer{client: c, ttl: ttl, now: time.Now, cache: map[string]authzEntry{}}
+	return &accessReviewer{client: c, ttl: ttl, now: time.Now, cache: newLRUCache[string, authzEntry](maxAuthzCacheEntries)}
 }
 
 // authorize returns a *ForbiddenError unless caller may verb ImageRequests
@@ -70,17 +69,14 @@ func (a *accessReviewer) authorize(ctx context.Context, caller *Caller, verb, na
 		return nil // --mcp-auth=none on loopback: the machine's user is trusted
 	}
 	key := strings.Join([]string{caller.Username, caller.UID, strings.Join(caller.Groups, ","), verb, namespace, name}, "\x00")
-	now := a.now()
-	a.mu.Lock()
-	e, ok := a.cache[key]
-	a.mu.Unlock()
-	if !ok || !now.Before(e.expires) {
+	e, ok := a.cache.get(key, a.now())
+	if !ok {
 		v, err, _ := a.group.Do(key, func() (any, error) {
 			entry, err := a.review(context.WithoutCancel(ctx), caller, verb, namespace, name)
 			if err != nil {
 				return nil, err
 			}
-			a.store(key, entry)
+			a.cache.put(key, entry, a.now().Add(a.ttl))
 			return entry, nil
 		})
 		if err != nil {
@@ -119,22 +115,5 @@ func (a *accessReviewer) review(ctx context.Context, caller *Caller, verb, names
 	if err := a.client.Create(ctx, sar); err != nil {
 		return authzEntry{}, fmt.Errorf("asking the API server whether %q may %s imagerequests in %q: %w", caller.Username, verb, namespace, err)
 	}
-	return authzEntry{allowed: sar.Status.Allowed && !sar.Status.Denied, reason: sar.Status.Reason, expires: a.now().Add(a.ttl)}, nil
-}
-
-func (a *accessReviewer) store(key string, e authzEntry) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.cache) >= maxAuthzCacheEntries {
-		now := a.now()
-		for k, old := range a.cache {
-			if !now.Before(old.expires) {
-				delete(a.cache, k)
-			}
-		}
-		if len(a.cache) >= maxAuthzCacheEntries {
-			clear(a.cache)
-		}
-	}
-	a.cache[key] = e
+	return authzEntry{allowed: sar.Status.Allowed && !sar.Status.Denied, reason: sar.Status.Reason}, nil
 }
