@@ -4,13 +4,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -18,15 +21,22 @@ import (
 )
 
 // +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests,verbs=create
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=create
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=create;patch;delete
 
 // createTimeout bounds the writes of one call. They run on a context the
 // caller cannot cancel: once the ImageRequest exists its paid work goes on,
-// and an edit without its input Secret would only fail later.
+// and its input Secret must then be owned by it, or be deleted if the
+// request could not be created.
 const createTimeout = 30 * time.Second
 
-// Label on input Secrets naming the ImageRequest they belong to.
-const labelInputFor = "images.imagegen.dev/input-for"
+// Labels of input Secrets. labelInputFor names the ImageRequest a Secret
+// belongs to once it is owned by it; labelInputPending marks a Secret
+// written before its request, until the owner reference is set. A Secret
+// still pending well after createTimeout is an orphan: see create.
+const (
+	labelInputFor     = "images.imagegen.dev/input-for"
+	labelInputPending = "images.imagegen.dev/input-pending"
+)
 
 // createRequest is one ImageRequest to create for a caller.
 type createRequest struct {
@@ -40,11 +50,24 @@ type createRequest struct {
 }
 
 // create makes the ImageRequest and, for an edit, the Secret with its
-// inputs, owned by the request so it is garbage-collected with it. The
-// request is created first (its UID is needed for the owner reference);
-// the controller waits for a missing input Secret within its grace period.
-// If the Secret cannot be created the request is deleted again, so a failed
-// call leaves nothing behind.
+// inputs, in the order that never shows the controller a request without
+// its input (which it would report as WaitingForInput):
+//
+//  1. the Secret, immutable, labelled pending and owned by nothing yet (the
+//     request's UID does not exist yet);
+//  2. the ImageRequest referring to it; if that fails the Secret is deleted,
+//     so a failed call leaves nothing behind;
+//  3. the Secret's owner reference to the request (metadata stays mutable on
+//     an immutable Secret), so it is garbage-collected with the request, and
+//     its labels: input-for the request, pending removed.
+//
+// If step 3 fails after its retries the call still succeeds: the request
+// exists, has its input and may already be paid for, so deleting it (or its
+// Secret) would lose more than it saves. The error is logged with both
+// names, and the Secret keeps the pending label, so
+// `kubectl get secrets -A -l images.imagegen.dev/input-pending` finds it;
+// it is then an orphan to delete by hand once its request is gone. The same
+// holds if the delete of step 2 fails.
 func (s *Server) create(ctx context.Context, cr createRequest) (*imagesv1alpha1.ImageRequest, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 	defer cancel()
@@ -67,56 +90,97 @@ func (s *Server) create(ctx context.Context, cr createRequest) (*imagesv1alpha1.
 			User:      endUserID(cr.caller),
 		},
 	}
-	var secretName string
-	if cr.image != nil {
-		ir.GenerateName = "edit-"
-		ir.Spec.Operation = imagesv1alpha1.OperationEdit
-		secretName = "imagegen-input-" + utilrand.String(10)
-		ir.Spec.Image = &imagesv1alpha1.ImageSource{SecretKeyRef: &imagesv1alpha1.KeyReference{Name: secretName, Key: secretKeyImage}}
-		if cr.mask != nil {
-			ir.Spec.Mask = &imagesv1alpha1.ImageSource{SecretKeyRef: &imagesv1alpha1.KeyReference{Name: secretName, Key: secretKeyMask}}
-		}
-	} else {
-		ir.GenerateName = "generate-"
-	}
-	if err := s.client.Create(ctx, ir); err != nil {
-		return nil, createError(cr.namespace, err)
-	}
 	if cr.image == nil {
+		ir.GenerateName = "generate-"
+		if err := s.client.Create(ctx, ir); err != nil {
+			return nil, createError(cr.namespace, err)
+		}
 		return ir, nil
 	}
 
+	secret, err := s.createInputSecret(ctx, cr)
+	if err != nil {
+		return nil, err
+	}
+	ir.GenerateName = "edit-"
+	ir.Spec.Operation = imagesv1alpha1.OperationEdit
+	ir.Spec.Image = &imagesv1alpha1.ImageSource{SecretKeyRef: &imagesv1alpha1.KeyReference{Name: secret.Name, Key: secretKeyImage}}
+	if cr.mask != nil {
+		ir.Spec.Mask = &imagesv1alpha1.ImageSource{SecretKeyRef: &imagesv1alpha1.KeyReference{Name: secret.Name, Key: secretKeyMask}}
+	}
+	if err := s.client.Create(ctx, ir); err != nil {
+		uid := secret.UID
+		if delErr := s.client.Delete(ctx, secret, client.Preconditions{UID: &uid}); delErr != nil && !apierrors.IsNotFound(delErr) {
+			s.log.Error(delErr, "deleting the input Secret of an ImageRequest that could not be created; it is left labelled "+labelInputPending,
+				"secret", client.ObjectKeyFromObject(secret))
+		}
+		return nil, createError(cr.namespace, err)
+	}
+	if err := s.adoptInputSecret(ctx, secret, ir); err != nil {
+		s.log.Error(err, "the input Secret is not owned by its ImageRequest and will not be garbage-collected with it; it is left labelled "+labelInputPending,
+			"secret", client.ObjectKeyFromObject(secret), "imagerequest", client.ObjectKeyFromObject(ir))
+	}
+	return ir, nil
+}
+
+// createInputSecret writes an edit's inputs to a new immutable Secret,
+// labelled pending until adoptInputSecret gives it its owner.
+func (s *Server) createInputSecret(ctx context.Context, cr createRequest) (*corev1.Secret, error) {
 	data := map[string][]byte{secretKeyImage: cr.image}
 	if cr.mask != nil {
 		data[secretKeyMask] = cr.mask
 	}
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      secretName,
+			Name:      "imagegen-input-" + utilrand.String(10),
 			Namespace: cr.namespace,
-			Labels:    map[string]string{labelInputFor: ir.Name},
-			// No blockOwnerDeletion: it would need update on
-			// imagerequests/finalizers, and nothing waits on this Secret.
-			OwnerReferences: []metav1.OwnerReference{{
-				APIVersion: imagesv1alpha1.GroupVersion.String(),
-				Kind:       "ImageRequest",
-				Name:       ir.Name,
-				UID:        ir.UID,
-				Controller: ptr.To(true),
-			}},
+			Labels:    map[string]string{labelInputPending: "true"},
 		},
 		Type:      corev1.SecretTypeOpaque,
 		Immutable: ptr.To(true),
 		Data:      data,
 	}
 	if err := s.client.Create(ctx, secret); err != nil {
-		uid := ir.UID
-		if delErr := s.client.Delete(ctx, ir, client.Preconditions{UID: &uid}); delErr != nil && !apierrors.IsNotFound(delErr) {
-			s.log.Error(delErr, "deleting the ImageRequest whose input Secret could not be created", "imagerequest", client.ObjectKeyFromObject(ir))
+		if apierrors.IsNotFound(err) {
+			return nil, createError(cr.namespace, err)
 		}
-		return nil, fmt.Errorf("creating the input Secret for ImageRequest %s/%s: %w", ir.Namespace, ir.Name, err)
+		return nil, fmt.Errorf("creating the input Secret in namespace %q: %w", cr.namespace, err)
 	}
-	return ir, nil
+	return secret, nil
+}
+
+// adoptInputSecret makes ir the owner of its input Secret and swaps the
+// pending label for input-for, retrying what may pass on a second try.
+func (s *Server) adoptInputSecret(ctx context.Context, secret *corev1.Secret, ir *imagesv1alpha1.ImageRequest) error {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		// No blockOwnerDeletion: it would need update on
+		// imagerequests/finalizers, and nothing waits on this Secret.
+		"ownerReferences": []metav1.OwnerReference{{
+			APIVersion: imagesv1alpha1.GroupVersion.String(),
+			Kind:       "ImageRequest",
+			Name:       ir.Name,
+			UID:        ir.UID,
+			Controller: ptr.To(true),
+		}},
+		"labels": map[string]any{labelInputFor: ir.Name, labelInputPending: nil},
+	}})
+	if err != nil {
+		return err
+	}
+	err = retry.OnError(retry.DefaultBackoff, retriable, func() error {
+		return s.client.Patch(ctx, secret, client.RawPatch(types.MergePatchType, patch))
+	})
+	if err != nil {
+		return fmt.Errorf("setting the owner of Secret %s/%s to ImageRequest %s: %w", secret.Namespace, secret.Name, ir.Name, err)
+	}
+	return nil
+}
+
+// retriable says whether an API error may pass on a second try.
+func retriable(err error) bool {
+	return apierrors.IsConflict(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsTooManyRequests(err) || apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) ||
+		apierrors.IsUnexpectedServerError(err)
 }
 
 // createError turns what the API server said about a create into
