@@ -12,9 +12,14 @@
 //   - tls.go: the HTTPS listener, its certificate reloaded on change.
 //   - auth.go, authz.go: TokenReview (cached by token hash) and SubjectAccessReview as the caller.
 //   - validate.go: every CRD and byte rule, checked before anything is created.
-//   - create.go: the ImageRequest and the Secret holding an edit's inputs.
+//   - names.go: the namespace and name rules of every read (REST, tool, resource).
+//   - create.go: the ImageRequest and the Secret holding an edit's inputs,
+//     written first so the controller never waits for it.
 //   - waiters.go, wait.go, progress.go: waiting fed by the manager's shared informer.
-//   - tools*.go, schema.go, result.go: the MCP tools; resources.go: the resource template.
+//   - tools*.go, schema.go, result.go: the MCP tools; resources.go: the resource
+//     template, reads and subscriptions; resourcelist.go: resources/list.
+//   - versions.go: capabilities and texts that depend on the protocol version.
+//   - rpcerrors.go: JSON-RPC error codes of the non-tool methods.
 //   - rest.go: POST /generate_image, POST /edit_image, GET /image_requests/{namespace}/{name}.
 //   - preview.go: thumbnails for include_preview.
 //
@@ -34,7 +39,8 @@
 //     for a status change, seen by this replica's informer, is written on it.
 //     Any replica can hold the listen: every replica watches every
 //     ImageRequest.
-//   - Older protocols: resources/subscribe would register a session that is
+//   - Older protocols: resources.subscribe is not advertised to them
+//     (versions.go), and resources/subscribe would register a session that is
 //     gone as soon as its HTTP response is written, so no notification could
 //     ever reach the client. The SubscribeHandler refuses it with an error
 //     that says so instead of accepting a subscription that never fires;

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,28 +26,36 @@ const ResourceTemplate = resourceScheme + "://{namespace}/{name}"
 // (subscriptions/listen) can be served by a stateless server; see doc.go.
 const subscriptionProtocol = "2026-07-28"
 
+// addResources registers the resource template and the middleware that
+// makes the resource features fit the caller: resources/list of its
+// requests, capabilities and texts of its protocol version, and JSON-RPC
+// error codes for the resource handlers' errors (the outermost, so it also
+// codes what the others return).
 func (s *Server) addResources(srv *mcp.Server) {
 	srv.AddResourceTemplate(&mcp.ResourceTemplate{
 		URITemplate: ResourceTemplate,
 		Name:        "imagerequest",
 		Title:       "ImageRequest",
-		Description: "An ImageRequest's spec and status as JSON (apiVersion, kind, metadata, spec, status). " +
-			"Subscribe to be told when its status changes (protocol 2026-07-28 subscriptions/listen).",
-		MIMEType: "application/json",
+		// Replaced per protocol version by templatesMiddleware.
+		Description: templateDescription(subscriptionProtocol),
+		MIMEType:    "application/json",
 	}, s.readResource)
+	srv.AddReceivingMiddleware(rpcErrorMiddleware, capabilitiesMiddleware, templatesMiddleware, s.resourcesListMiddleware)
 }
 
-// parseResourceURI splits imagerequest://{namespace}/{name}.
+// parseResourceURI splits imagerequest://{namespace}/{name} and checks
+// both parts as REST and get_image_request do; a bad part is an
+// *InputError naming it, which goes out as invalid params.
 func parseResourceURI(uri string) (namespace, name string, err error) {
 	rest, ok := strings.CutPrefix(uri, resourceScheme+"://")
 	if ok {
 		namespace, name, ok = strings.Cut(rest, "/")
 	}
-	if !ok || namespace == "" || name == "" || strings.Contains(name, "/") {
-		return "", "", fmt.Errorf("%q is not an ImageRequest resource; the form is %s", uri, ResourceTemplate)
+	if !ok {
+		return "", "", &InputError{Field: "uri", Rule: "template", Message: fmt.Sprintf("%q is not an ImageRequest resource; the form is %s", uri, ResourceTemplate)}
 	}
-	if err := validateNamespace(namespace); err != nil {
-		return "", "", fmt.Errorf("%q: invalid namespace %q: %v", uri, namespace, err)
+	if ierr := checkRequestKey(namespace, name); ierr != nil {
+		return "", "", ierr
 	}
 	return namespace, name, nil
 }
@@ -98,7 +107,10 @@ func (s *Server) readResource(ctx context.Context, req *mcp.ReadResourceRequest)
 	if err != nil {
 		return nil, fmt.Errorf("encoding ImageRequest %s/%s: %w", ns, name, err)
 	}
-	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "application/json", Text: string(b)}}}, nil
+	res := &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "application/json", Text: string(b)}}}
+	// Read as this caller, after its own SubjectAccessReview.
+	res.CacheScope = cacheScopePrivate
+	return res, nil
 }
 
 // requestAnnotations are the annotations a resource reader is shown: ours,
@@ -120,9 +132,9 @@ func requestAnnotations(ir *imagesv1alpha1.ImageRequest) map[string]string {
 // that request are announced. See doc.go for why only subscriptions/listen
 // (protocol 2026-07-28 and later) is accepted.
 func (s *Server) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error {
-	if v := req.ProtocolVersion(); v < subscriptionProtocol {
-		return fmt.Errorf("resource subscriptions need protocol %s or later (subscriptions/listen): this server is stateless, so a %s resources/subscribe session ends with its HTTP request and could never be notified; read %s again, call get_image_request, or wait in generate_image/edit_image, which streams progress",
-			subscriptionProtocol, v, req.Params.URI)
+	if v := req.ProtocolVersion(); !canSubscribe(v) {
+		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("resource subscriptions need protocol %s or later (subscriptions/listen): this server is stateless, so a %s resources/subscribe session ends with its HTTP request and could never be notified; read %s again, call get_image_request, or wait in generate_image/edit_image, which streams progress",
+			subscriptionProtocol, v, req.Params.URI)}
 	}
 	uri := req.Params.URI
 	ns, name, err := parseResourceURI(uri)

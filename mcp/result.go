@@ -27,7 +27,7 @@ type ImageRequestOutput struct {
 	EstimatedCostUSD string        `json:"estimatedCostUSD,omitempty" jsonschema:"list price of the images returned, in US dollars"`
 	Reason           string        `json:"reason,omitempty" jsonschema:"machine-readable state, e.g. WaitingForInput, RateLimited, ContentPolicy, AttemptsExhausted"`
 	Message          string        `json:"message,omitempty" jsonschema:"human-readable explanation of reason, with the upstream's message on failure"`
-	URI              string        `json:"uri" jsonschema:"imagerequest://{namespace}/{name}, readable and subscribable as an MCP resource"`
+	URI              string        `json:"uri" jsonschema:"imagerequest://{namespace}/{name}, readable as an MCP resource (and subscribable from protocol 2026-07-28)"`
 }
 
 // resourceURI is the MCP resource of an ImageRequest.
@@ -62,13 +62,14 @@ func outputOf(ir *imagesv1alpha1.ImageRequest) *ImageRequestOutput {
 	return out
 }
 
-// resourceLink points the client at the request's resource.
-func resourceLink(ir *imagesv1alpha1.ImageRequest) *mcp.ResourceLink {
+// resourceLink points the client at the request's resource and says how a
+// client of protocol version protocol can follow it.
+func resourceLink(ir *imagesv1alpha1.ImageRequest, protocol string) *mcp.ResourceLink {
 	return &mcp.ResourceLink{
 		URI:         resourceURI(ir.Namespace, ir.Name),
 		Name:        ir.Name,
 		Title:       fmt.Sprintf("ImageRequest %s/%s", ir.Namespace, ir.Name),
-		Description: "The ImageRequest's spec and status as JSON; read it again, or subscribe, to follow it.",
+		Description: "The ImageRequest's spec and status as JSON; " + followHint(protocol) + ".",
 		MIMEType:    "application/json",
 	}
 }

@@ -112,7 +112,7 @@ func (s *Server) createTool(ctx context.Context, req *mcp.CallToolRequest, tool 
 	final := outcome.ir
 	res := &mcp.CallToolResult{Content: []mcp.Content{
 		&mcp.TextContent{Text: summaryText(final, time.Since(start))},
-		resourceLink(final),
+		resourceLink(final, req.ProtocolVersion()),
 	}}
 	switch final.Status.Phase {
 	case imagesv1alpha1.PhaseSucceeded:

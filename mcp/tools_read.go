@@ -3,7 +3,6 @@ package mcp
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -58,6 +57,10 @@ func (s *Server) getImageRequest(ctx context.Context, req *mcp.CallToolRequest, 
 	if err != nil {
 		return nil, nil, err
 	}
+	if ierr := checkRequestKey(ns, in.Name); ierr != nil {
+		calls.WithLabelValues("mcp", ToolGetImageRequest, outcomeInvalid).Inc()
+		return nil, nil, ierr
+	}
 	if err := s.authz.authorize(ctx, caller, "get", ns, in.Name); err != nil {
 		calls.WithLabelValues("mcp", ToolGetImageRequest, outcomeForbidden).Inc()
 		return nil, nil, err
@@ -75,7 +78,7 @@ func (s *Server) getImageRequest(ctx context.Context, req *mcp.CallToolRequest, 
 	if ir.Status.Phase.IsTerminal() {
 		text = summaryText(ir, 0)
 	}
-	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}, resourceLink(ir)}}, d, nil
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}, resourceLink(ir, req.ProtocolVersion())}}, d, nil
 }
 
 func detailsOf(ir *imagesv1alpha1.ImageRequest) *ImageRequestDetails {
@@ -111,12 +114,7 @@ func (s *Server) listImageRequests(ctx context.Context, req *mcp.CallToolRequest
 		return nil, nil, fmt.Errorf("listing ImageRequests in %q: %w", ns, err)
 	}
 	items := list.Items
-	slices.SortFunc(items, func(a, b imagesv1alpha1.ImageRequest) int {
-		if c := b.CreationTimestamp.Compare(a.CreationTimestamp.Time); c != 0 {
-			return c
-		}
-		return -cmpStrings(a.Name, b.Name)
-	})
+	sortNewestFirst(items)
 	limit := in.Limit
 	if limit <= 0 {
 		limit = defaultListLimit
@@ -138,14 +136,4 @@ func (s *Server) listImageRequests(ctx context.Context, req *mcp.CallToolRequest
 	// No Content: the SDK puts the JSON of out there, which is what a
 	// client without structuredContent support needs.
 	return nil, out, nil
-}
-
-func cmpStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
