@@ -327,6 +327,18 @@ func (s *Server) restCreateAndWait(w http.ResponseWriter, r *http.Request, op st
 	log.Info("created ImageRequest", "operation", ir.Spec.Operation, "n", ir.Spec.N, "size", ir.Spec.Size, "promptChars", len(ir.Spec.Prompt))
 	outcome, err := s.await(r.Context(), ir, wait, nil)
 	if err != nil {
+		// A shutdown also cancels r's context: tell it from a caller that
+		// went away, which is the only one left without an answer.
+		if s.shuttingDown() {
+			if outcome.ir.Status.Phase.IsTerminal() {
+				calls.WithLabelValues("rest", op, s.writeOutcome(w, outcome, editOrGenerateFields(op))).Inc()
+				return
+			}
+			log.Info("shutting down while the caller waits; the ImageRequest carries on")
+			calls.WithLabelValues("rest", op, outcomePending).Inc()
+			s.writeShuttingDown(w, outcome.ir)
+			return
+		}
 		if r.Context().Err() != nil || errors.Is(err, errCallerGone) {
 			log.Info("caller went away; the ImageRequest carries on")
 			calls.WithLabelValues("rest", op, outcomePending).Inc()
@@ -418,9 +430,8 @@ func failureResponse(o waitOutcome, names fieldNames) (int, apiError) {
 func (s *Server) restGetImageRequest(w http.ResponseWriter, r *http.Request) {
 	caller := callerFrom(r.Context(), nil)
 	ns, name := r.PathValue("namespace"), r.PathValue("name")
-	if ierr := checkRequestKey(ns, name); ierr != nil {
-		calls.WithLabelValues("rest", "get_image_request", outcomeInvalid).Inc()
-		writeError(w, http.StatusBadRequest, apiError{Code: codeInvalidArgument, Field: ierr.Field, Rule: ierr.Rule, Message: ierr.Error()})
+	if err := validateNamespace(ns); err != nil {
+		writeError(w, http.StatusBadRequest, apiError{Code: codeInvalidArgument, Field: "namespace", Rule: "pattern", Message: err.Error()})
 		return
 	}
 	if err := s.authz.authorize(r.Context(), caller, "get", ns, name); err != nil {

@@ -101,7 +101,7 @@ func (s *Server) await(ctx context.Context, created *imagesv1alpha1.ImageRequest
 		case <-gone:
 			return out, errCallerGone
 		case <-s.stopping:
-			return out, fmt.Errorf("the server is shutting down; ImageRequest %s carries on: follow it with get_image_request", key)
+			return out, fmt.Errorf("%w; ImageRequest %s carries on: follow it with get_image_request", errShuttingDown, key)
 		}
 	}
 }
