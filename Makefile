@@ -47,6 +47,7 @@ vet: ## Run go vet.
 .PHONY: test
 test: manifests generate setup-envtest ## Run all tests against a local envtest control plane and the DALL-E 2 simulator.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... $(TEST_FLAGS)
+	go test ./internal/imagecheck -run '^$$' -fuzz FuzzCheckEdit -fuzztime 10s
 
 .PHONY: dev
 dev: manifests generate setup-envtest ## Run a local control plane, the CRDs, the simulator and the operator (Ctrl-C stops all).

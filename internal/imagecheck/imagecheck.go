@@ -7,8 +7,6 @@ package imagecheck
 import (
 	"bytes"
 	"fmt"
-	"image"
-	"image/png"
 	"runtime"
 )
 
@@ -25,8 +23,8 @@ var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 type Violation struct {
 	// Field is FieldImage or FieldMask.
 	Field string
-	// Rule is a short stable name: "png", "size-bytes", "square", "dimensions",
-	// "alpha" or "transparency".
+	// Rule is a short stable name: "png", "size-bytes", "dimensions-max",
+	// "square", "dimensions", "alpha" or "transparency".
 	Rule string
 	// Message explains the rule and what was found.
 	Message string
@@ -34,113 +32,150 @@ type Violation struct {
 
 func (v *Violation) Error() string { return v.Field + ": " + v.Message }
 
+// DefaultMaxSide bounds each side of an input when Rules.MaxSide is 0. It
+// is DALL-E 2's limit (the upstream refuses inputs over 4096x4096), and it
+// keeps a caller that sets no limit from having rows of any width read.
+const DefaultMaxSide = 4096
+
 // Rules are the limits of the model the edit is for.
 type Rules struct {
 	// MaxBytes: each input must be strictly smaller.
 	MaxBytes int64
 	// Square: inputs must be square.
 	Square bool
+	// MaxSide: each side must be at most this many pixels; 0 means
+	// DefaultMaxSide. It also bounds the memory a check takes: two rows,
+	// at most 2*(1+8*MaxSide) bytes, plus the inflater's few tens of KiB.
+	MaxSide int
 }
 
-// decodeSlots bounds how many checks decode at once. Decoding is CPU-bound,
-// so more at once than there are CPUs buys no speed, only memory: a decoded
-// 1024x1024 image is 4 MiB, and a hundred concurrent edits (image and mask,
-// on both the MCP and the controller side) would otherwise hold gigabytes.
-var decodeSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+func (r Rules) maxSide() int {
+	if r.MaxSide > 0 {
+		return r.MaxSide
+	}
+	return DefaultMaxSide
+}
+
+// checkSlots bounds how many checks inflate pixel data at once. A check
+// holds two rows and an inflater window (tens of KiB, see pngpixels.go),
+// so this is about CPU, not memory: more at once than there are CPUs buys
+// no speed and delays every other goroutine.
+var checkSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // CheckEdit applies every rule to an edit's image and optional mask (nil for
-// none) and returns the first violation, or nil.
+// none) and returns the first violation, or nil. No input is ever decoded
+// into an image: byte sizes are checked before anything is parsed, the
+// chunk headers (dimensions, colour type, tRNS) before any pixel data is
+// inflated, and the pixel data is then streamed a row at a time.
 func CheckEdit(imageBytes, maskBytes []byte, rules Rules) error {
-	decodeSlots <- struct{}{}
-	defer func() { <-decodeSlots }()
-
-	img, err := decode(FieldImage, imageBytes, rules)
+	if err := CheckSizes(imageBytes, maskBytes, rules); err != nil {
+		return err
+	}
+	img, err := readHeader(FieldImage, imageBytes, rules)
 	if err != nil {
 		return err
 	}
+	checkSlots <- struct{}{}
+	defer func() { <-checkSlots }()
+
 	if maskBytes == nil {
-		if !hasTransparentPixel(img) {
+		transparent, err := scan(FieldImage, img, true)
+		if err != nil {
+			return err
+		}
+		if !transparent {
 			return &Violation{Field: FieldImage, Rule: "transparency",
 				Message: "has no transparent pixels; without a mask the image's transparent area marks what to edit, so give it an alpha channel with transparent pixels or supply a mask"}
 		}
 		return nil
 	}
-	ib := img.Bounds() // img is dead from here on, so the GC may reclaim it while the mask decodes
-	mask, err := decode(FieldMask, maskBytes, rules)
+	mask, err := readHeader(FieldMask, maskBytes, rules)
 	if err != nil {
 		return err
 	}
-	mb := mask.Bounds()
-	if ib.Dx() != mb.Dx() || ib.Dy() != mb.Dy() {
+	if img.width != mask.width || img.height != mask.height {
 		return &Violation{Field: FieldMask, Rule: "dimensions",
-			Message: fmt.Sprintf("is %dx%d but the image is %dx%d; they must be the same size", mb.Dx(), mb.Dy(), ib.Dx(), ib.Dy())}
+			Message: fmt.Sprintf("is %dx%d but the image is %dx%d; they must be the same size", mask.width, mask.height, img.width, img.height)}
 	}
-	if !hasAlphaChannel(mask) {
+	if !mask.hasAlphaChannel() {
 		return &Violation{Field: FieldMask, Rule: "alpha",
-			Message: "has no alpha channel; the mask's fully transparent pixels mark the area to edit, so save it as RGBA or grey+alpha PNG"}
+			Message: fmt.Sprintf("has no alpha channel (PNG colour type %d, %s); the mask's fully transparent pixels mark the area to edit, so save it as RGBA or grey+alpha PNG", mask.colorType, colorTypeName(mask))}
+	}
+	// Both are read to the end so that corrupt pixel data is refused here,
+	// not by the upstream after the attempt is paid for.
+	if _, err := scan(FieldImage, img, false); err != nil {
+		return err
+	}
+	_, err = scan(FieldMask, mask, false)
+	return err
+}
+
+// CheckSizes applies only the byte limit to the image and optional mask.
+// It reads nothing, so callers with limits of their own on bytes can apply
+// all of them before any parsing; CheckEdit starts with it.
+func CheckSizes(imageBytes, maskBytes []byte, rules Rules) error {
+	if err := checkSize(FieldImage, imageBytes, rules); err != nil {
+		return err
+	}
+	if maskBytes != nil {
+		return checkSize(FieldMask, maskBytes, rules)
 	}
 	return nil
 }
 
-// decode checks the container-level rules and decodes the PNG.
-func decode(field string, data []byte, rules Rules) (image.Image, error) {
+// checkSize is the byte limit of one input.
+func checkSize(field string, data []byte, rules Rules) error {
 	if rules.MaxBytes > 0 && int64(len(data)) >= rules.MaxBytes {
-		return nil, &Violation{Field: field, Rule: "size-bytes",
+		return &Violation{Field: field, Rule: "size-bytes",
 			Message: fmt.Sprintf("is %d bytes; it must be smaller than %d bytes (%d MB)", len(data), rules.MaxBytes, rules.MaxBytes>>20)}
 	}
+	return nil
+}
+
+// readHeader parses the chunks and applies the rules the header decides:
+// a valid PNG, at most the model's side, square.
+func readHeader(field string, data []byte, rules Rules) (*pngInfo, error) {
 	if !bytes.HasPrefix(data, pngMagic) {
 		return nil, &Violation{Field: field, Rule: "png", Message: "is not a PNG file (it lacks the PNG signature); only PNG is accepted"}
 	}
-	img, err := png.Decode(bytes.NewReader(data))
+	p, err := parsePNG(data)
 	if err != nil {
 		return nil, &Violation{Field: field, Rule: "png", Message: fmt.Sprintf("is not a valid PNG: %v", err)}
 	}
-	b := img.Bounds()
-	if rules.Square && b.Dx() != b.Dy() {
-		return nil, &Violation{Field: field, Rule: "square", Message: fmt.Sprintf("is %dx%d; it must be square", b.Dx(), b.Dy())}
+	if limit := rules.maxSide(); p.width > limit || p.height > limit {
+		return nil, &Violation{Field: field, Rule: "dimensions-max",
+			Message: fmt.Sprintf("is %dx%d pixels; dimensions-max: the model accepts at most %dx%d, so scale it down", p.width, p.height, limit, limit)}
 	}
-	return img, nil
+	if rules.Square && p.width != p.height {
+		return nil, &Violation{Field: field, Rule: "square", Message: fmt.Sprintf("is %dx%d; it must be square", p.width, p.height)}
+	}
+	return p, nil
 }
 
-// hasAlphaChannel reports whether the PNG was stored with alpha: colour
-// types RGBA and grey+alpha decode to the N* models, and a palette carries
-// alpha when any entry is not opaque (a tRNS chunk).
-func hasAlphaChannel(img image.Image) bool {
-	switch m := img.(type) {
-	case *image.NRGBA, *image.NRGBA64, *image.RGBA, *image.RGBA64:
-		return true
-	case *image.Paletted:
-		for _, c := range m.Palette {
-			if _, _, _, a := c.RGBA(); a != 0xffff {
-				return true
-			}
-		}
+// scan streams the pixel data (see scanPixels) and turns a structural
+// failure into the "png" violation.
+func scan(field string, p *pngInfo, findTransparent bool) (bool, error) {
+	transparent, err := p.scanPixels(findTransparent)
+	if err != nil {
+		return false, &Violation{Field: field, Rule: "png", Message: fmt.Sprintf("is not a valid PNG: %v", err)}
 	}
-	return false
+	return transparent, nil
 }
 
-// hasTransparentPixel reports whether any pixel is not fully opaque.
-func hasTransparentPixel(img image.Image) bool {
-	if !hasAlphaChannel(img) {
-		return false
-	}
-	if nrgba, ok := img.(*image.NRGBA); ok {
-		// The common case, read directly: one byte per pixel instead of an
-		// interface call, which matters for 1024x1024 inputs.
-		for i := 3; i < len(nrgba.Pix); i += 4 {
-			if nrgba.Pix[i] != 0xff {
-				return true
-			}
+// colorTypeName describes the colour type for messages.
+func colorTypeName(p *pngInfo) string {
+	switch p.colorType {
+	case ctGrey:
+		return "greyscale"
+	case ctRGB:
+		return "RGB"
+	case ctPalette:
+		if p.trns != nil {
+			return "palette whose tRNS entries are all opaque"
 		}
-		return false
+		return "palette"
+	case ctGreyAlpha:
+		return "greyscale with alpha"
 	}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if _, _, _, a := img.At(x, y).RGBA(); a != 0xffff {
-				return true
-			}
-		}
-	}
-	return false
+	return "RGBA"
 }

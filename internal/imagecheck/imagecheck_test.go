@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
 func jpegBytes(t *testing.T) []byte {
@@ -39,28 +41,31 @@ func hugePNG(t *testing.T) []byte {
 }
 
 func TestCheckEdit(t *testing.T) {
-	dalle2 := Rules{MaxBytes: 4 << 20, Square: true}
-	withHole := PNG(64, 64, true, true)
-	opaqueRGBA := PNG(64, 64, true, false)
+	withHole := pngtest.PNG(64, 64, true, true)
+	opaqueRGBA := pngtest.PNG(64, 64, true, false)
 	cases := map[string]struct {
 		image, mask []byte
 		rules       Rules
 		wantField   string
 		wantRule    string
 	}{
-		"image with transparency, no mask": {image: withHole, rules: dalle2},
-		"opaque image with mask":           {image: opaqueRGBA, mask: withHole, rules: dalle2},
-		"jpeg image":                       {image: jpegBytes(t), rules: dalle2, wantField: FieldImage, wantRule: "png"},
-		"png signature, broken body":       {image: append([]byte("\x89PNG\r\n\x1a\n"), 1, 2, 3), rules: dalle2, wantField: FieldImage, wantRule: "png"},
-		"non-square image":                 {image: PNG(64, 32, true, true), rules: dalle2, wantField: FieldImage, wantRule: "square"},
-		"non-square allowed by model":      {image: PNG(64, 32, true, true), rules: Rules{MaxBytes: 4 << 20}},
-		"4 MB+ image":                      {image: hugePNG(t), rules: dalle2, wantField: FieldImage, wantRule: "size-bytes"},
-		"image at the byte limit":          {image: withHole, rules: Rules{MaxBytes: int64(len(withHole)), Square: true}, wantField: FieldImage, wantRule: "size-bytes"},
-		"image without transparency":       {image: opaqueRGBA, rules: dalle2, wantField: FieldImage, wantRule: "transparency"},
-		"image without alpha channel":      {image: PNG(64, 64, false, false), rules: dalle2, wantField: FieldImage, wantRule: "transparency"},
-		"mask of other size":               {image: opaqueRGBA, mask: PNG(32, 32, true, true), rules: dalle2, wantField: FieldMask, wantRule: "dimensions"},
-		"mask without alpha":               {image: opaqueRGBA, mask: PNG(64, 64, false, false), rules: dalle2, wantField: FieldMask, wantRule: "alpha"},
-		"mask not png":                     {image: opaqueRGBA, mask: jpegBytes(t), rules: dalle2, wantField: FieldMask, wantRule: "png"},
+		"image with transparency, no mask":  {image: withHole, rules: dalle2},
+		"opaque image with mask":            {image: opaqueRGBA, mask: withHole, rules: dalle2},
+		"jpeg image":                        {image: jpegBytes(t), rules: dalle2, wantField: FieldImage, wantRule: "png"},
+		"png signature, broken body":        {image: append([]byte("\x89PNG\r\n\x1a\n"), 1, 2, 3), rules: dalle2, wantField: FieldImage, wantRule: "png"},
+		"non-square image":                  {image: pngtest.PNG(64, 32, true, true), rules: dalle2, wantField: FieldImage, wantRule: "square"},
+		"non-square allowed by model":       {image: pngtest.PNG(64, 32, true, true), rules: Rules{MaxBytes: 4 << 20}},
+		"4 MB+ image":                       {image: hugePNG(t), rules: dalle2, wantField: FieldImage, wantRule: "size-bytes"},
+		"image at the byte limit":           {image: withHole, rules: Rules{MaxBytes: int64(len(withHole)), Square: true}, wantField: FieldImage, wantRule: "size-bytes"},
+		"image without transparency":        {image: opaqueRGBA, rules: dalle2, wantField: FieldImage, wantRule: "transparency"},
+		"image without alpha channel":       {image: pngtest.PNG(64, 64, false, false), rules: dalle2, wantField: FieldImage, wantRule: "transparency"},
+		"mask of other size":                {image: opaqueRGBA, mask: pngtest.PNG(32, 32, true, true), rules: dalle2, wantField: FieldMask, wantRule: "dimensions"},
+		"RGB mask (no alpha channel)":       {image: opaqueRGBA, mask: pngtest.PNG(64, 64, false, false), rules: dalle2, wantField: FieldMask, wantRule: "alpha"},
+		"image over the side limit":         {image: pngtest.PNG(65, 65, true, true), rules: Rules{MaxBytes: 4 << 20, Square: true, MaxSide: 64}, wantField: FieldImage, wantRule: "dimensions-max"},
+		"image at the side limit":           {image: withHole, rules: Rules{MaxBytes: 4 << 20, Square: true, MaxSide: 64}},
+		"mask over the side limit":          {image: opaqueRGBA, mask: pngtest.PNG(65, 65, true, true), rules: Rules{MaxBytes: 4 << 20, MaxSide: 64}, wantField: FieldMask, wantRule: "dimensions-max"},
+		"oversized mask before a bad image": {image: jpegBytes(t), mask: hugePNG(t), rules: dalle2, wantField: FieldMask, wantRule: "size-bytes"},
+		"mask not png":                      {image: opaqueRGBA, mask: jpegBytes(t), rules: dalle2, wantField: FieldMask, wantRule: "png"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -88,7 +93,7 @@ func TestCheckEdit(t *testing.T) {
 // BenchmarkCheckEdit1024 measures the cost of the full rule set on a
 // 1024x1024 image and mask, the largest DALL-E 2 input.
 func BenchmarkCheckEdit1024(b *testing.B) {
-	img, mask := PNG(1024, 1024, true, false), PNG(1024, 1024, true, true)
+	img, mask := pngtest.PNG(1024, 1024, true, false), pngtest.PNG(1024, 1024, true, true)
 	rules := Rules{MaxBytes: 4 << 20, Square: true}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(img) + len(mask)))

@@ -40,6 +40,10 @@ type Model struct {
 	MaxInputBytes int64
 	// SquareInput says edit inputs must be square.
 	SquareInput bool
+	// MaxInputSide bounds each side of an edit's image and mask, in pixels.
+	// It is checked from the PNG header before any pixel is inflated, so it
+	// also bounds the memory a check of an input takes.
+	MaxInputSide int
 	// Output is how results come back.
 	Output Output
 	// URLValidity is how long an OutputURL link works after creation.
@@ -65,6 +69,7 @@ var registry = map[string]Model{
 		SupportsEdit:   true,
 		MaxInputBytes:  4 << 20,
 		SquareInput:    true,
+		MaxInputSide:   4096, // the upstream refuses inputs over 4096x4096
 		Output:         OutputURL,
 		URLValidity:    60 * time.Minute,
 		PriceUSDPerImage: map[string]float64{
