@@ -157,21 +157,33 @@ func decodeBase64(field, s string) ([]byte, *InputError) {
 	return nil, &InputError{Field: field, Rule: "base64", Message: fmt.Sprintf("is not valid base64 (%v); give the PNG file's bytes base64-encoded", err)}
 }
 
-// validateEditInputs applies the controller's byte rules (PNG, square,
-// size, mask dimensions and alpha, transparency) and then the Secret limit.
+// validateEditInputs applies the byte limits (the model's, then the
+// Secret's) and then the controller's rules on the contents (PNG,
+// dimensions, square, mask size and alpha, transparency). The byte limits
+// come first so an oversized body is refused before any of it is parsed.
 func validateEditInputs(modelName string, image, mask []byte) *InputError {
 	m, ok := models.Lookup(modelName)
 	if !ok {
 		return &InputError{Field: "model", Rule: "enum", Message: fmt.Sprintf("unsupported model %q", modelName)}
 	}
-	if err := imagecheck.CheckEdit(image, mask, imagecheck.Rules{MaxBytes: m.MaxInputBytes, Square: m.SquareInput}); err != nil {
+	asInputError := func(err error) *InputError {
 		var v *imagecheck.Violation
 		if errors.As(err, &v) {
 			return &InputError{Field: v.Field, Rule: v.Rule, Message: v.Message}
 		}
 		return &InputError{Field: imagecheck.FieldImage, Rule: "png", Message: err.Error()}
 	}
-	return checkInlineSize(image, mask)
+	rules := imagecheck.Rules{MaxBytes: m.MaxInputBytes, Square: m.SquareInput, MaxSide: m.MaxInputSide}
+	if err := imagecheck.CheckSizes(image, mask, rules); err != nil {
+		return asInputError(err)
+	}
+	if err := checkInlineSize(image, mask); err != nil {
+		return err
+	}
+	if err := imagecheck.CheckEdit(image, mask, rules); err != nil {
+		return asInputError(err)
+	}
+	return nil
 }
 
 // checkInlineSize refuses inputs that do not fit in the input Secret.

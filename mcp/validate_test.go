@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
 func TestDecodeBase64(t *testing.T) {
@@ -95,5 +96,29 @@ func TestInputErrorsMessage(t *testing.T) {
 	}
 	if asInputErrors(errs) == nil || asInputErrors(&InputError{}) == nil || asInputErrors(nil) != nil {
 		t.Error("asInputErrors")
+	}
+}
+
+// TestValidateEditInputsChecksBytesFirst: bodies over a byte limit are
+// refused for their size before any of them is parsed, and a decompression
+// bomb small enough for both limits is refused by its dimensions.
+func TestValidateEditInputsChecksBytesFirst(t *testing.T) {
+	garbage := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, MaxInlineInputBytes)...)
+	cases := map[string]struct {
+		image, mask []byte
+		field, rule string
+	}{
+		"image over the Secret limit, not a PNG": {image: garbage, field: "image", rule: "inlineSize"},
+		"mask over the Secret limit, not a PNG":  {image: pngtest.PNG(32, 32, true, false), mask: garbage, field: "mask", rule: "inlineSize"},
+		"image over the model's limit":           {image: append(garbage, make([]byte, 4<<20)...), field: "image", rule: "size-bytes"},
+		"palette+tRNS bomb":                      {image: pngtest.PaletteBomb(pngtest.BombSide), field: "image", rule: "dimensions-max"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := validateEditInputs("dall-e-2", tc.image, tc.mask)
+			if err == nil || err.Field != tc.field || err.Rule != tc.rule {
+				t.Fatalf("validateEditInputs() = %v, want %s/%s", err, tc.field, tc.rule)
+			}
+		})
 	}
 }
