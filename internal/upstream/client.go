@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 
 	"github.com/openai/openai-go/v3"
@@ -88,10 +90,18 @@ type Request struct {
 type Result struct {
 	// Created is when the upstream made the images.
 	Created time.Time
-	// URLs of the images, in order.
-	URLs []string
+	// Images in upstream order.
+	Images []Image
 	// RequestID is the upstream's x-request-id.
 	RequestID string
+}
+
+// Image is one result image.
+type Image struct {
+	URL string
+	// ExpiresAt is when URL stops working, as the URL's signature says
+	// (see URLExpiry); zero when the URL does not say.
+	ExpiresAt time.Time
 }
 
 // Do makes one call: an edit when req.Image is set, a generation otherwise.
@@ -103,6 +113,11 @@ func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	// Whether a connection to the upstream was ever had: a call that failed
+	// before that (DNS, connection refused, TLS handshake) provably sent
+	// nothing, so nothing can have been billed.
+	var connected atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 
 	var httpResp *http.Response
 	opts := []option.RequestOption{
@@ -120,7 +135,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
 		resp, err = c.sdk.Images.Generate(ctx, generateParams(req), opts...)
 	}
 	if err != nil {
-		return nil, classify(err)
+		e := classify(err)
+		e.NeverSent = e.StatusCode == 0 && !connected.Load()
+		return nil, e
 	}
 	out := &Result{Created: time.Unix(resp.Created, 0), RequestID: requestID(httpResp)}
 	for i, img := range resp.Data {
@@ -128,7 +145,8 @@ func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
 			return nil, &Error{Kind: KindServer, RequestID: out.RequestID,
 				Message: fmt.Sprintf("image %d of the response has no url (the model may only return base64)", i)}
 		}
-		out.URLs = append(out.URLs, img.URL)
+		expires, _ := URLExpiry(img.URL)
+		out.Images = append(out.Images, Image{URL: img.URL, ExpiresAt: expires})
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestDoGenerateAndEdit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("generate: %v", err)
 	}
-	if len(res.URLs) != 2 || res.RequestID == "" || res.Created.IsZero() {
+	if len(res.Images) != 2 || res.RequestID == "" || res.Created.IsZero() {
 		t.Fatalf("generate result = %+v", res)
 	}
 	calls := sim.CallsForPrompt("a cat")
@@ -38,7 +39,7 @@ func TestDoGenerateAndEdit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("edit: %v", err)
 	}
-	if len(res.URLs) != 1 {
+	if len(res.Images) != 1 {
 		t.Fatalf("edit result = %+v", res)
 	}
 	if calls := sim.CallsForPrompt("an edit"); len(calls) != 1 || calls[0].Endpoint != dallesim.EndpointEdits {
@@ -96,7 +97,73 @@ func TestDoClassifiesErrors(t *testing.T) {
 			if got := len(sim.Calls()); got != 1 {
 				t.Fatalf("simulator received %d calls, want exactly 1 (SDK retries must be off)", got)
 			}
+			if e.NeverSent {
+				t.Fatalf("a call the simulator received was marked NeverSent: %+v", e)
+			}
 		})
+	}
+}
+
+// TestDoNeverSent: only a call that never had a connection is marked
+// NeverSent; one that reached the upstream and then failed (a reset, a
+// timeout while the upstream works) may have been billed and is not.
+func TestDoNeverSent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + ln.Addr().String() + "/v1/"
+	ln.Close() // nothing listens there now: connection refused
+
+	cases := map[string]struct {
+		baseURL       string
+		fault         dallesim.FaultKind
+		wantNeverSent bool
+	}{
+		"connection refused": {baseURL: closedURL, wantNeverSent: true},
+		"unresolvable host":  {baseURL: "http://imagegen-upstream.invalid/v1/", wantNeverSent: true},
+		"reset after send":   {fault: dallesim.FaultConnectionReset},
+		"timeout after send": {fault: dallesim.FaultHang},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c, sim := newTestClient(t)
+			c.timeout = 500 * time.Millisecond
+			if tc.baseURL != "" {
+				c = New(Config{BaseURL: tc.baseURL, Keys: StaticKey("sk-right"), Timeout: 2 * time.Second})
+			}
+			if tc.fault != "" {
+				if err := sim.AddFault(dallesim.Fault{Kind: tc.fault}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := c.Do(context.Background(), Request{Model: "dall-e-2", Prompt: "p", N: 1, Size: "256x256"})
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != KindNetwork {
+				t.Fatalf("Do() = %v, want a network *Error", err)
+			}
+			if e.NeverSent != tc.wantNeverSent {
+				t.Fatalf("NeverSent = %v, want %v (%v)", e.NeverSent, tc.wantNeverSent, e)
+			}
+		})
+	}
+}
+
+// TestDoReadsExpiryFromURL: the expiry comes from the URL the upstream
+// signed, not from the model's documented lifetime.
+func TestDoReadsExpiryFromURL(t *testing.T) {
+	c, sim := newTestClient(t)
+	if err := sim.SetURLTTL(7 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Do(context.Background(), Request{Model: "dall-e-2", Prompt: "short-lived", N: 2, Size: "256x256"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range res.Images {
+		if got := img.ExpiresAt.Sub(res.Created); got < 6*time.Minute || got > 8*time.Minute {
+			t.Fatalf("image %s expires %s after creation, want the simulator's 7m", img.URL, got)
+		}
 	}
 }
 

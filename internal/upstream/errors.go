@@ -54,6 +54,11 @@ type Error struct {
 	RequestID string
 	// RetryAfter is the upstream's Retry-After, zero when it sent none.
 	RetryAfter time.Duration
+	// NeverSent is set when the call failed before any connection to the
+	// upstream existed (name resolution, connection refused, TLS
+	// handshake): not a byte of the request left, so it cannot have been
+	// paid for and need not count as an attempt.
+	NeverSent bool
 	// Err is the underlying error.
 	Err error
 }
