@@ -36,6 +36,10 @@ func TestAdmissionRejects(t *testing.T) {
 		"image on generate":  {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Image: cmRef("m", "k")}, wantMsg: []string{"image is only allowed when operation is Edit"}},
 		"two sources":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit, Image: &imagesv1alpha1.ImageSource{ConfigMapKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}, SecretKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}}}, wantMsg: []string{"exactly one of configMapKeyRef or secretKeyRef"}},
 		"negative ttl":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", TTLSecondsAfterFinished: ptrTo(int32(-1))}, wantMsg: []string{"spec.ttlSecondsAfterFinished"}},
+		"NUL in prompt":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a cat\x00"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
+		"ESC in prompt":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "\x1b[2Ja cat"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
+		"DEL in prompt":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a\x7fcat"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
+		"tab, CR, LF":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a\tcat\r\non a mat"}, wantMsg: nil},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -55,8 +55,12 @@ type ImageRequestSpec struct {
 	Operation Operation `json:"operation,omitempty"`
 
 	// prompt describes the desired image, or for Edit the full desired result.
+	// Control characters other than tab, line feed and carriage return are
+	// refused: they carry nothing a model can draw and hide text from the
+	// people who read the request.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1000
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]')",message="prompt must not contain control characters (rule controlCharacters): only tab, line feed and carriage return are allowed"
 	// +required
 	Prompt string `json:"prompt"`
 
@@ -135,20 +139,25 @@ const (
 
 // Reasons in status.reason and on conditions: machine-readable and stable.
 const (
-	ReasonAccepted          = "Accepted"
-	ReasonWaitingForInput   = "WaitingForInput"
-	ReasonInputNotFound     = "InputNotFound"
-	ReasonInvalidImage      = "InvalidImage"
-	ReasonInvalidMask       = "InvalidMask"
-	ReasonInvalidRequest    = "InvalidRequest"
-	ReasonUnsupportedModel  = "UnsupportedModel"
-	ReasonContentPolicy     = "ContentPolicy"
-	ReasonRateLimited       = "RateLimited"
-	ReasonQuotaExceeded     = "QuotaExceeded"
-	ReasonUnauthorized      = "Unauthorized"
-	ReasonUpstreamError     = "UpstreamError"
-	ReasonAttemptsExhausted = "AttemptsExhausted"
-	ReasonSucceeded         = "Succeeded"
+	ReasonAccepted         = "Accepted"
+	ReasonWaitingForInput  = "WaitingForInput"
+	ReasonInputNotFound    = "InputNotFound"
+	ReasonInvalidImage     = "InvalidImage"
+	ReasonInvalidMask      = "InvalidMask"
+	ReasonInvalidRequest   = "InvalidRequest"
+	ReasonUnsupportedModel = "UnsupportedModel"
+	ReasonContentPolicy    = "ContentPolicy"
+	ReasonRateLimited      = "RateLimited"
+	ReasonQuotaExceeded    = "QuotaExceeded"
+	ReasonUnauthorized     = "Unauthorized"
+	ReasonUpstreamError    = "UpstreamError"
+	// ReasonUpstreamUnreachable: calls could not even connect to the upstream
+	// (nothing was sent, so no attempt was spent); Pending while the
+	// controller keeps trying, Failed once --upstream-unreachable-timeout
+	// has passed.
+	ReasonUpstreamUnreachable = "UpstreamUnreachable"
+	ReasonAttemptsExhausted   = "AttemptsExhausted"
+	ReasonSucceeded           = "Succeeded"
 )
 
 // Annotations the MCP and REST server puts on the ImageRequests it creates.
@@ -202,6 +211,12 @@ type ImageRequestStatus struct {
 	// upstream's Retry-After or the controller's backoff. It survives restarts.
 	// +optional
 	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
+
+	// upstreamUnreachableSince is when calls for this request began failing
+	// without reaching the upstream (nothing sent, no attempt spent); cleared
+	// once a call gets through. It bounds how long such calls are retried.
+	// +optional
+	UpstreamUnreachableSince *metav1.Time `json:"upstreamUnreachableSince,omitempty"`
 
 	// completionTime is when the request reached Succeeded or Failed.
 	// +optional

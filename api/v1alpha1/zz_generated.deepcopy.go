@@ -155,6 +155,10 @@ func (in *ImageRequestStatus) DeepCopyInto(out *ImageRequestStatus) {
 		in, out := &in.NextAttemptTime, &out.NextAttemptTime
 		*out = (*in).DeepCopy()
 	}
+	if in.UpstreamUnreachableSince != nil {
+		in, out := &in.UpstreamUnreachableSince, &out.UpstreamUnreachableSince
+		*out = (*in).DeepCopy()
+	}
 	if in.CompletionTime != nil {
 		in, out := &in.CompletionTime, &out.CompletionTime
 		*out = (*in).DeepCopy()

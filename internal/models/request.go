@@ -20,8 +20,29 @@ type Request struct {
 type FieldError struct {
 	// Field is the request field at fault, e.g. "size".
 	Field string
+	// Rule is a short stable name of the rule, the word the CRD schema's
+	// messages and every interface use (e.g. RuleControlCharacters); empty
+	// where callers still derive it.
+	Rule string
 	// Message says which rule it broke and what is allowed.
 	Message string
+}
+
+// RuleControlCharacters refuses C0 control characters (except tab, line
+// feed and carriage return) and DEL in a prompt. The CRD's CEL rule on
+// spec.prompt says the same.
+const RuleControlCharacters = "controlCharacters"
+
+// firstControlCharacter returns the index of the first refused control
+// character in s, or -1.
+func firstControlCharacter(s string) int {
+	return strings.IndexFunc(s, func(r rune) bool {
+		switch r {
+		case '\t', '\n', '\r':
+			return false
+		}
+		return r < 0x20 || r == 0x7f
+	})
 }
 
 func (e FieldError) Error() string { return e.Field + ": " + e.Message }
@@ -47,6 +68,10 @@ func Validate(r Request) []FieldError {
 		errs = append(errs, FieldError{Field: "prompt", Message: "must not be empty"})
 	case chars > m.MaxPromptChars:
 		errs = append(errs, FieldError{Field: "prompt", Message: fmt.Sprintf("is %d characters; %s allows at most %d", chars, name, m.MaxPromptChars)})
+	}
+	if i := firstControlCharacter(r.Prompt); i >= 0 {
+		errs = append(errs, FieldError{Field: "prompt", Rule: RuleControlCharacters, Message: fmt.Sprintf(
+			"contains the control character %U at byte %d; only tab, line feed and carriage return are allowed", r.Prompt[i], i)})
 	}
 	if r.N < 1 || r.N > m.MaxN {
 		errs = append(errs, FieldError{Field: "n", Message: fmt.Sprintf("must be between 1 and %d for %s, got %d", m.MaxN, name, r.N)})

@@ -10,17 +10,22 @@ func TestValidate(t *testing.T) {
 		req        Request
 		wantFields []string
 	}{
-		"defaults":        {req: Request{Prompt: "a cat", N: 1}},
-		"all explicit":    {req: Request{Model: DALLE2, Prompt: "a cat", N: 10, Size: "256x256", Edit: true}},
-		"1000 chars":      {req: Request{Prompt: strings.Repeat("a", 1000), N: 1}},
-		"1000 runes":      {req: Request{Prompt: strings.Repeat("é", 1000), N: 1}},
-		"empty prompt":    {req: Request{N: 1}, wantFields: []string{"prompt"}},
-		"1001 chars":      {req: Request{Prompt: strings.Repeat("a", 1001), N: 1}, wantFields: []string{"prompt"}},
-		"n zero":          {req: Request{Prompt: "x", N: 0}, wantFields: []string{"n"}},
-		"n eleven":        {req: Request{Prompt: "x", N: 11}, wantFields: []string{"n"}},
-		"bad size":        {req: Request{Prompt: "x", N: 1, Size: "300x300"}, wantFields: []string{"size"}},
-		"unknown model":   {req: Request{Model: "dall-e-5", Prompt: "x", N: 1}, wantFields: []string{"model"}},
-		"several at once": {req: Request{Prompt: "", N: 0, Size: "1x1"}, wantFields: []string{"prompt", "n", "size"}},
+		"defaults":         {req: Request{Prompt: "a cat", N: 1}},
+		"all explicit":     {req: Request{Model: DALLE2, Prompt: "a cat", N: 10, Size: "256x256", Edit: true}},
+		"1000 chars":       {req: Request{Prompt: strings.Repeat("a", 1000), N: 1}},
+		"1000 runes":       {req: Request{Prompt: strings.Repeat("é", 1000), N: 1}},
+		"empty prompt":     {req: Request{N: 1}, wantFields: []string{"prompt"}},
+		"1001 chars":       {req: Request{Prompt: strings.Repeat("a", 1001), N: 1}, wantFields: []string{"prompt"}},
+		"n zero":           {req: Request{Prompt: "x", N: 0}, wantFields: []string{"n"}},
+		"n eleven":         {req: Request{Prompt: "x", N: 11}, wantFields: []string{"n"}},
+		"bad size":         {req: Request{Prompt: "x", N: 1, Size: "300x300"}, wantFields: []string{"size"}},
+		"unknown model":    {req: Request{Model: "dall-e-5", Prompt: "x", N: 1}, wantFields: []string{"model"}},
+		"several at once":  {req: Request{Prompt: "", N: 0, Size: "1x1"}, wantFields: []string{"prompt", "n", "size"}},
+		"tab, newline, cr": {req: Request{Prompt: "a\tcat\r\non a mat", N: 1}},
+		"NUL":              {req: Request{Prompt: "a cat\x00", N: 1}, wantFields: []string{"prompt"}},
+		"ESC":              {req: Request{Prompt: "\x1b[31mred\x1b[0m", N: 1}, wantFields: []string{"prompt"}},
+		"DEL":              {req: Request{Prompt: "x\x7f", N: 1}, wantFields: []string{"prompt"}},
+		"vertical tab":     {req: Request{Prompt: "x\vy", N: 1}, wantFields: []string{"prompt"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -30,6 +35,11 @@ func TestValidate(t *testing.T) {
 				got = append(got, e.Field)
 				if e.Message == "" {
 					t.Errorf("field %s has an empty message", e.Field)
+				}
+				if strings.Contains(name, "NUL") || strings.Contains(name, "ESC") || strings.Contains(name, "DEL") || strings.Contains(name, "vertical") {
+					if e.Rule != RuleControlCharacters {
+						t.Errorf("rule = %q, want %q", e.Rule, RuleControlCharacters)
+					}
 				}
 			}
 			if strings.Join(got, ",") != strings.Join(tc.wantFields, ",") {
