@@ -9,10 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -21,11 +18,6 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
 )
-
-// resultWriteTimeout bounds how long a paid-for result keeps trying to reach
-// the API server, even while the manager shuts down: losing it would leave
-// the request Running and cost a second call.
-const resultWriteTimeout = 30 * time.Second
 
 // reconcileAttempt validates the request, records an attempt, makes the call
 // and records its outcome.
@@ -89,8 +81,12 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 	}
 	log.Info("calling upstream", "promptChars", len(spec.Prompt))
 
+	// From here on the work is paid for: it must outlive a shutdown (see
+	// paidwork.go).
+	paidCtx, cancelPaid := paidWorkContext(ctx, r.Options.DrainTimeout)
+	defer cancelPaid()
 	start := r.Clock.Now()
-	res, callErr := r.Upstream.Do(ctx, upstream.Request{
+	res, callErr := r.Upstream.Do(paidCtx, upstream.Request{
 		Model:           modelName,
 		Prompt:          spec.Prompt,
 		N:               int(spec.N),
@@ -104,25 +100,25 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 	observeCall(spec, modelName, latency, callErr)
 
 	if callErr == nil {
-		log.Info("upstream call succeeded", "upstreamRequestID", res.RequestID, "latency", latency, "images", len(res.URLs))
-		return ctrl.Result{}, r.succeed(ctx, ir, model, res)
+		log.Info("upstream call succeeded", "upstreamRequestID", res.RequestID, "latency", latency, "images", len(res.Images))
+		return ctrl.Result{}, r.succeed(paidCtx, ir, attempt, model, size, res)
 	}
 	var upErr *upstream.Error
 	if !errors.As(callErr, &upErr) {
 		upErr = &upstream.Error{Kind: upstream.KindNetwork, Message: callErr.Error(), Err: callErr}
 	}
-	log.Info("upstream call failed", "upstreamRequestID", upErr.RequestID, "latency", latency,
+	log.Info("upstream call failed", "upstreamRequestID", upErr.RequestID, "latency", latency, "neverSent", upErr.NeverSent,
 		"kind", upErr.Kind, "status", upErr.StatusCode, "code", upErr.Code, "type", upErr.Type, "param", upErr.Param, "message", upErr.Message)
-	if !upErr.Transient() {
-		ir.Status.UpstreamRequestID = upErr.RequestID
-		return ctrl.Result{}, r.fail(ctx, ir, reasonFor(upErr), "upstream rejected the request: "+upErr.Error())
+	switch {
+	case upErr.NeverSent:
+		return r.retryUnsent(paidCtx, ir, attempt, upErr)
+	case !upErr.Transient():
+		return ctrl.Result{}, r.fail(paidCtx, ir, attempt, reasonFor(upErr), "upstream rejected the request: "+upErr.Error(), upErr.RequestID)
+	case int(attempt) >= r.Options.MaxAttempts:
+		return ctrl.Result{}, r.fail(paidCtx, ir, attempt, imagesv1alpha1.ReasonAttemptsExhausted,
+			fmt.Sprintf("%d of %d attempts failed; last: %s", attempt, r.Options.MaxAttempts, upErr.Error()), upErr.RequestID)
 	}
-	if int(attempt) >= r.Options.MaxAttempts {
-		ir.Status.UpstreamRequestID = upErr.RequestID
-		return ctrl.Result{}, r.fail(ctx, ir, imagesv1alpha1.ReasonAttemptsExhausted,
-			fmt.Sprintf("%d of %d attempts failed; last: %s", attempt, r.Options.MaxAttempts, upErr.Error()))
-	}
-	return r.scheduleRetry(ctx, ir, upErr)
+	return r.scheduleRetry(paidCtx, ir, attempt, upErr)
 }
 
 // recordAttempt counts the attempt in status, with optimistic locking, before
@@ -150,96 +146,186 @@ func (r *ImageRequestReconciler) recordAttempt(ctx context.Context, ir *imagesv1
 
 // scheduleRetry puts the request back to Pending until the next attempt may
 // start. The time is stored in status so a restart honours it too.
-func (r *ImageRequestReconciler) scheduleRetry(ctx context.Context, ir *imagesv1alpha1.ImageRequest, upErr *upstream.Error) (ctrl.Result, error) {
+func (r *ImageRequestReconciler) scheduleRetry(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, upErr *upstream.Error) (ctrl.Result, error) {
 	delay := upErr.RetryAfter
 	if delay <= 0 {
-		delay = backoff(ir.Status.Attempts, r.Options.RetryBaseDelay, r.Options.RetryMaxDelay)
+		delay = backoff(attempt, r.Options.RetryBaseDelay, r.Options.RetryMaxDelay)
 	}
-	base := ir.DeepCopy()
 	now := r.Clock.Now()
 	// Status times have second precision: round up so a restart never
 	// retries before the upstream said it may.
 	next := metav1.NewTime(ceilSecond(now.Add(delay)))
 	delay = next.Sub(now)
-	st := &ir.Status
-	st.Phase = imagesv1alpha1.PhasePending
-	st.NextAttemptTime = &next
-	st.UpstreamRequestID = upErr.RequestID
-	st.Reason = reasonFor(upErr)
-	st.Message = fmt.Sprintf("attempt %d of %d failed: %s; next attempt after %s", st.Attempts, r.Options.MaxAttempts, upErr.Error(), delay)
-	if err := r.writeResult(ctx, ir, base); err != nil {
+	message := fmt.Sprintf("attempt %d of %d failed: %s; next attempt after %s", attempt, r.Options.MaxAttempts, upErr.Error(), delay)
+	err := r.recordOutcome(ctx, ir, attempt, now.Add(outcomeHoldLimit), func(ir *imagesv1alpha1.ImageRequest) {
+		st := &ir.Status
+		st.Phase = imagesv1alpha1.PhasePending
+		st.NextAttemptTime = &next
+		st.UpstreamRequestID = upErr.RequestID
+		st.UpstreamUnreachableSince = nil
+		st.Reason = reasonFor(upErr)
+		st.Message = message
+	})
+	if err != nil {
 		return ctrl.Result{}, err
 	}
-	r.event(ir, corev1.EventTypeWarning, "Retrying", "Call", "%s", st.Message)
+	r.event(ir, corev1.EventTypeWarning, "Retrying", "Call", "%s", message)
+	return ctrl.Result{RequeueAfter: delay}, nil
+}
+
+// maxUnreachableDelay caps the wait between calls that could not connect.
+const maxUnreachableDelay = 30 * time.Second
+
+// retryUnsent handles a call that never reached the upstream (no
+// connection: see upstream.Error.NeverSent). Nothing was sent, so nothing
+// was paid: the attempt is given back and the call tried again, waiting as
+// long again as the upstream has been unreachable (capped), until
+// Options.UnreachableTimeout has passed since the first such failure; then
+// the request fails with UpstreamUnreachable. MaxAttempts keeps counting
+// only calls that may have been paid for.
+func (r *ImageRequestReconciler) retryUnsent(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, upErr *upstream.Error) (ctrl.Result, error) {
+	now := r.Clock.Now()
+	since := metav1.NewTime(now)
+	if s := ir.Status.UpstreamUnreachableSince; s != nil {
+		since = *s
+	}
+	unreachableFor := now.Sub(since.Time)
+	if unreachableFor >= r.Options.UnreachableTimeout {
+		message := fmt.Sprintf("could not connect to the upstream for %s (nothing was sent, no attempt spent); last: %s",
+			unreachableFor.Round(time.Second), upErr.Error())
+		return ctrl.Result{}, r.finishFailedOutcome(ctx, ir, attempt, imagesv1alpha1.ReasonUpstreamUnreachable, message, func(st *imagesv1alpha1.ImageRequestStatus) {
+			st.Attempts = attempt - 1
+			st.UpstreamUnreachableSince = &since
+		})
+	}
+	delay := min(max(r.Options.RetryBaseDelay, unreachableFor), maxUnreachableDelay, r.Options.UnreachableTimeout-unreachableFor)
+	next := metav1.NewTime(ceilSecond(now.Add(delay)))
+	delay = next.Sub(now)
+	message := fmt.Sprintf("could not connect to the upstream (nothing was sent, no attempt spent): %s; unreachable for %s, retrying after %s, giving up after %s",
+		upErr.Error(), unreachableFor.Round(time.Second), delay, r.Options.UnreachableTimeout)
+	err := r.recordOutcome(ctx, ir, attempt, now.Add(outcomeHoldLimit), func(ir *imagesv1alpha1.ImageRequest) {
+		st := &ir.Status
+		st.Attempts = attempt - 1
+		st.Phase = imagesv1alpha1.PhasePending
+		st.NextAttemptTime = &next
+		st.UpstreamUnreachableSince = &since
+		st.Reason = imagesv1alpha1.ReasonUpstreamUnreachable
+		st.Message = message
+	})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	r.event(ir, corev1.EventTypeWarning, imagesv1alpha1.ReasonUpstreamUnreachable, "Call", "%s", message)
 	return ctrl.Result{RequeueAfter: delay}, nil
 }
 
 // succeed records the images and their cost.
-func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1.ImageRequest, model models.Model, res *upstream.Result) error {
-	base := ir.DeepCopy()
-	now := metav1.NewTime(r.Clock.Now())
-	st := &ir.Status
-	st.Images = make([]imagesv1alpha1.GeneratedImage, 0, len(res.URLs))
-	for _, u := range res.URLs {
-		img := imagesv1alpha1.GeneratedImage{URL: u}
-		if model.URLValidity > 0 {
-			exp := metav1.NewTime(res.Created.Add(model.URLValidity))
-			img.ExpiresAt = &exp
+func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, model models.Model, size string, res *upstream.Result) error {
+	now := r.Clock.Now()
+	// A URL result is worth holding (see recordOutcome) until its first
+	// link expires.
+	validUntil := now.Add(outcomeHoldLimit)
+	images := make([]imagesv1alpha1.GeneratedImage, 0, len(res.Images))
+	for _, img := range res.Images {
+		out := imagesv1alpha1.GeneratedImage{URL: img.URL}
+		// What the upstream signed into the URL, else the model's
+		// documented lifetime.
+		expires := img.ExpiresAt
+		if expires.IsZero() && model.URLValidity > 0 {
+			expires = res.Created.Add(model.URLValidity)
 		}
-		st.Images = append(st.Images, img)
+		if !expires.IsZero() {
+			out.ExpiresAt = &metav1.Time{Time: expires}
+			validUntil = earliest(validUntil, expires)
+		}
+		images = append(images, out)
 	}
-	cost := model.EstimatedCostUSD(cmp.Or(ir.Spec.Size, model.DefaultSize), len(res.URLs))
-	st.EstimatedCostUSD = models.FormatUSD(cost)
-	st.UpstreamRequestID = res.RequestID
-	st.Phase = imagesv1alpha1.PhaseSucceeded
-	st.Reason = imagesv1alpha1.ReasonSucceeded
-	st.Message = fmt.Sprintf("%d image(s) ready after %d attempt(s)", len(res.URLs), st.Attempts)
-	st.CompletionTime = &now
-	st.NextAttemptTime = nil
-	setCondition(ir, imagesv1alpha1.ConditionComplete, metav1.ConditionTrue, imagesv1alpha1.ReasonSucceeded, st.Message)
-	if err := r.writeResult(ctx, ir, base); err != nil {
+	cost := model.EstimatedCostUSD(size, len(res.Images))
+	completed := metav1.NewTime(now)
+	message := fmt.Sprintf("%d image(s) ready after %d attempt(s)", len(images), attempt)
+	err := r.recordOutcome(ctx, ir, attempt, validUntil, func(ir *imagesv1alpha1.ImageRequest) {
+		st := &ir.Status
+		st.Images = images
+		st.EstimatedCostUSD = models.FormatUSD(cost)
+		st.UpstreamRequestID = res.RequestID
+		st.UpstreamUnreachableSince = nil
+		st.Phase = imagesv1alpha1.PhaseSucceeded
+		st.Reason = imagesv1alpha1.ReasonSucceeded
+		st.Message = message
+		st.CompletionTime = &completed
+		st.NextAttemptTime = nil
+		setCondition(ir, imagesv1alpha1.ConditionComplete, metav1.ConditionTrue, imagesv1alpha1.ReasonSucceeded, message)
+	})
+	if err != nil {
 		return err
 	}
 	observeFinished(ir, cost)
-	r.event(ir, corev1.EventTypeNormal, "Succeeded", "Complete", "%s (estimated cost $%s)", st.Message, st.EstimatedCostUSD)
+	r.event(ir, corev1.EventTypeNormal, "Succeeded", "Complete", "%s (estimated cost $%s)", message, ir.Status.EstimatedCostUSD)
 	return nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // reject fails a request before any call was made for this attempt. The
 // decision rests on what was read, which may be stale, so the write is
 // optimistically locked: a conflict re-runs the reconcile on fresh state.
 func (r *ImageRequestReconciler) reject(ctx context.Context, ir *imagesv1alpha1.ImageRequest, reason, message string) error {
-	return r.finishFailed(ctx, ir, reason, message, true)
-}
-
-// fail records a failure that a call just returned. It is not locked: the
-// attempt's own write is the base, and the call is paid for.
-func (r *ImageRequestReconciler) fail(ctx context.Context, ir *imagesv1alpha1.ImageRequest, reason, message string) error {
-	return r.finishFailed(ctx, ir, reason, message, false)
-}
-
-func (r *ImageRequestReconciler) finishFailed(ctx context.Context, ir *imagesv1alpha1.ImageRequest, reason, message string, locked bool) error {
 	base := ir.DeepCopy()
-	now := metav1.NewTime(r.Clock.Now())
+	setFailed(ir, reason, message, r.Clock.Now())
+	if err := r.Status().Patch(ctx, ir, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("recording failure %s: %w", reason, err)
+	}
+	r.failed(ctx, ir)
+	return nil
+}
+
+// fail records a failure that attempt's call just returned.
+func (r *ImageRequestReconciler) fail(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, reason, message, upstreamRequestID string) error {
+	return r.finishFailedOutcome(ctx, ir, attempt, reason, message, func(st *imagesv1alpha1.ImageRequestStatus) {
+		st.UpstreamRequestID = upstreamRequestID
+		st.UpstreamUnreachableSince = nil
+	})
+}
+
+// finishFailedOutcome records a terminal failure as attempt's outcome;
+// also sets what else the outcome says.
+func (r *ImageRequestReconciler) finishFailedOutcome(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, reason, message string, also func(*imagesv1alpha1.ImageRequestStatus)) error {
+	now := r.Clock.Now()
+	err := r.recordOutcome(ctx, ir, attempt, now.Add(outcomeHoldLimit), func(ir *imagesv1alpha1.ImageRequest) {
+		setFailed(ir, reason, message, now)
+		also(&ir.Status)
+	})
+	if err != nil {
+		return err
+	}
+	r.failed(ctx, ir)
+	return nil
+}
+
+// setFailed sets the Failed phase with its reason, message and condition.
+func setFailed(ir *imagesv1alpha1.ImageRequest, reason, message string, now time.Time) {
+	completed := metav1.NewTime(now)
 	st := &ir.Status
 	st.Phase = imagesv1alpha1.PhaseFailed
 	st.Reason = reason
 	st.Message = message
 	st.ObservedGeneration = ir.Generation
-	st.CompletionTime = &now
+	st.CompletionTime = &completed
 	st.NextAttemptTime = nil
 	setCondition(ir, imagesv1alpha1.ConditionFailed, metav1.ConditionTrue, reason, message)
-	if locked {
-		if err := r.Status().Patch(ctx, ir, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-			return fmt.Errorf("recording failure %s: %w", reason, err)
-		}
-	} else if err := r.writeResult(ctx, ir, base); err != nil {
-		return err
-	}
-	ctrl.LoggerFrom(ctx).Info("request failed", "reason", reason, "attempts", st.Attempts)
+}
+
+// failed reports a failure that status now shows.
+func (r *ImageRequestReconciler) failed(ctx context.Context, ir *imagesv1alpha1.ImageRequest) {
+	st := ir.Status
+	ctrl.LoggerFrom(ctx).Info("request failed", "reason", st.Reason, "attempts", st.Attempts)
 	observeFinished(ir, 0)
-	r.event(ir, corev1.EventTypeWarning, "Failed", "Complete", "%s: %s", reason, message)
-	return nil
+	r.event(ir, corev1.EventTypeWarning, "Failed", "Complete", "%s: %s", st.Reason, st.Message)
 }
 
 // waitForInput keeps a request Pending while a referenced ConfigMap or Secret
@@ -271,25 +357,6 @@ func (r *ImageRequestReconciler) waitForInput(ctx context.Context, ir *imagesv1a
 	// The watch on ConfigMaps and Secrets wakes us when the input appears;
 	// this requeue only enforces the deadline.
 	return ctrl.Result{RequeueAfter: r.Options.InputGracePeriod - waited}, nil
-}
-
-// writeResult saves an outcome, retrying transient API errors on a context
-// that outlives a shutting-down manager: the call is paid for, and a lost
-// result means a second paid call.
-func (r *ImageRequestReconciler) writeResult(ctx context.Context, ir *imagesv1alpha1.ImageRequest, base *imagesv1alpha1.ImageRequest) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resultWriteTimeout)
-	defer cancel()
-	backoff := wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 8, Cap: 5 * time.Second}
-	patch := client.MergeFrom(base)
-	err := retry.OnError(backoff, func(err error) bool {
-		return !apierrors.IsNotFound(err) && ctx.Err() == nil
-	}, func() error {
-		return r.Status().Patch(ctx, ir, patch)
-	})
-	if err != nil {
-		return fmt.Errorf("writing result (phase %s): %w", ir.Status.Phase, err)
-	}
-	return nil
 }
 
 // reasonFor maps an upstream failure to status.reason.

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/dallesim"
 )
 
 func fetchPNG(t *testing.T, url string) (int, []byte) {
@@ -136,5 +137,27 @@ func TestTTLAfterFinished(t *testing.T) {
 	// precision), so the deletion cannot come before that plus the TTL.
 	if gone := time.Since(finished); gone < time.Duration(ttl)*time.Second {
 		t.Fatalf("deleted %s after completion, before its %ds TTL", gone, ttl)
+	}
+}
+
+// TestExpiresAtComesFromTheUpstream: status.images[].expiresAt is what the
+// upstream signed into the URL, not the model's documented 60 minutes.
+func TestExpiresAtComesFromTheUpstream(t *testing.T) {
+	begin(t)
+	if err := sim.SetURLTTL(7 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.SetURLTTL(dallesim.DefaultURLTTL) })
+	ir := waitTerminal(t, createRequest(t, "short-lived-urls", imagesv1alpha1.ImageRequestSpec{Prompt: "short-lived urls", N: 2, Size: "256x256"}))
+	if ir.Status.Phase != imagesv1alpha1.PhaseSucceeded || len(ir.Status.Images) != 2 {
+		t.Fatalf("phase=%s images=%d (%s), want Succeeded with 2", ir.Status.Phase, len(ir.Status.Images), ir.Status.Message)
+	}
+	for i, img := range ir.Status.Images {
+		if img.ExpiresAt == nil {
+			t.Fatalf("image %d has no expiresAt", i)
+		}
+		if left := time.Until(img.ExpiresAt.Time); left < 6*time.Minute || left > 7*time.Minute+time.Second {
+			t.Fatalf("image %d expires in %s, want the upstream's 7m", i, left)
+		}
 	}
 }

@@ -41,6 +41,16 @@ type Options struct {
 	// RetryBaseDelay and RetryMaxDelay shape the exponential backoff used
 	// when the upstream gives no Retry-After.
 	RetryBaseDelay, RetryMaxDelay time.Duration
+	// DrainTimeout is how long upstream calls in flight when the manager
+	// stops (SIGTERM) may go on to finish and have their outcomes written;
+	// only calls still running after it are cut off (and counted as spent).
+	// The manager's graceful-shutdown timeout and the Deployment's
+	// terminationGracePeriodSeconds are sized to it.
+	DrainTimeout time.Duration
+	// UnreachableTimeout is how long calls that cannot even connect to the
+	// upstream (nothing sent, nothing paid, no attempt spent) are retried
+	// before the request fails with UpstreamUnreachable.
+	UnreachableTimeout time.Duration
 	// WarningEventsOnly drops the Normal events (accepted, attempt started,
 	// succeeded) and keeps the Warning ones (failed, retrying, interrupted).
 	// Events are a third of the API server's writes per request; see
@@ -55,9 +65,12 @@ const (
 	DefaultInputGracePeriod        = 60 * time.Second
 	DefaultRetryBaseDelay          = 2 * time.Second
 	DefaultRetryMaxDelay           = 2 * time.Minute
+	DefaultDrainTimeout            = 2 * time.Minute
+	DefaultUnreachableTimeout      = 5 * time.Minute
 )
 
-func (o Options) withDefaults() Options {
+// WithDefaults fills the zero fields with the defaults above.
+func (o Options) WithDefaults() Options {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = DefaultMaxAttempts
 	}
@@ -72,6 +85,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryMaxDelay <= 0 {
 		o.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = DefaultDrainTimeout
+	}
+	if o.UnreachableTimeout <= 0 {
+		o.UnreachableTimeout = DefaultUnreachableTimeout
 	}
 	return o
 }
@@ -158,7 +177,7 @@ func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alph
 
 // SetupWithManager registers the controller, its input index and watches.
 func (r *ImageRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	r.Options = r.Options.withDefaults()
+	r.Options = r.Options.WithDefaults()
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}

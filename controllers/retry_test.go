@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -95,11 +94,7 @@ func TestTerminalUpstreamErrors(t *testing.T) {
 // left Running.
 func TestManagerKilledMidCall(t *testing.T) {
 	begin(t)
-	bin := filepath.Join(t.TempDir(), "manager")
-	build := exec.Command("go", "build", "-o", bin, "../cmd")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the manager: %v\n%s", err, out)
-	}
+	bin := managerBinary(t)
 	// Only the child manager may reconcile until it is killed.
 	stopManager()
 	defer func() {
@@ -158,23 +153,27 @@ func TestManagerKilledMidCall(t *testing.T) {
 	stopManager() // the deferred start brings the suite's manager back
 }
 
-// TestGracefulStopMidCall: a manager stopped normally while its call is in
-// flight records the interrupted attempt itself, so its successor needs no
-// guesswork; the upstream saw exactly the calls status counts.
-func TestGracefulStopMidCall(t *testing.T) {
+// TestGracefulStopCutsOffAHungCall: a manager stopped while its call hangs
+// past the drain timeout cuts the call off and records that attempt as
+// failed itself, so its successor needs no guesswork; the upstream saw
+// exactly the calls status counts. (A call that finishes within the drain
+// is not cut off at all: see TestGracefulStopDrainsCalls.)
+func TestGracefulStopCutsOffAHungCall(t *testing.T) {
 	begin(t)
 	prompt := "interrupted by a rollout"
 	addFaults(t, dallesim.Fault{Kind: dallesim.FaultHang, Match: prompt})
 	received := sim.Stats().Requests[dallesim.EndpointGenerations]
 	created := createRequest(t, "graceful-stop", imagesv1alpha1.ImageRequestSpec{Prompt: prompt, Size: "256x256"})
-	deadline := time.Now().Add(timeout)
-	for sim.Stats().Requests[dallesim.EndpointGenerations] == received {
-		if time.Now().After(deadline) {
-			t.Fatal("the upstream never received the call")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForUpstreamCalls(t, received+1)
 	stopManager()
+	var mid imagesv1alpha1.ImageRequest
+	if err := k8sClient.Get(t.Context(), clientKey(created), &mid); err != nil {
+		t.Fatal(err)
+	}
+	if mid.Status.Phase != imagesv1alpha1.PhasePending || mid.Status.Attempts != 1 || mid.Status.NextAttemptTime == nil {
+		t.Fatalf("after the stop: phase=%s attempts=%d next=%v (%s), want Pending after 1 attempt with a retry scheduled",
+			mid.Status.Phase, mid.Status.Attempts, mid.Status.NextAttemptTime, mid.Status.Message)
+	}
 	if err := startManager(); err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,8 @@ const (
 	inputGracePeriod = 3 * time.Second
 	retryBaseDelay   = 200 * time.Millisecond
 	maxAttempts      = 3
+	// drainTimeout is how long a stopped suite manager lets its calls run.
+	drainTimeout = 3 * time.Second
 )
 
 func TestMain(m *testing.M) {
@@ -106,6 +108,7 @@ func managerOptions() manager.Options {
 			MaxAttempts:      maxAttempts,
 			InputGracePeriod: inputGracePeriod,
 			RetryBaseDelay:   retryBaseDelay,
+			DrainTimeout:     drainTimeout,
 		},
 		KubeAPIQPS:         1000,
 		KubeAPIBurst:       2000,
@@ -125,8 +128,8 @@ func startManager() error {
 	return nil
 }
 
-// stopManager stops the running manager the way a crash would look to the
-// upstream: in-flight calls are cancelled.
+// stopManager stops the running manager as a rollout would: calls in flight
+// get drainTimeout to finish, then are cut off.
 func stopManager() {
 	mgrMu.Lock()
 	defer mgrMu.Unlock()

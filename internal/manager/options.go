@@ -36,8 +36,13 @@ type Options struct {
 	LeaderElect             bool
 	LeaderElectionNamespace string
 	LeaderElectionID        string
-	MetricsBindAddress      string
-	HealthProbeBindAddress  string
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election.
+	// The lease is released when the manager stops (after the drain), so a
+	// follower takes over within one RetryPeriod instead of waiting for the
+	// lease to run out.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	MetricsBindAddress                        string
+	HealthProbeBindAddress                    string
 	// PprofBindAddress serves net/http/pprof; empty or "0" leaves it off.
 	PprofBindAddress string
 
@@ -69,6 +74,10 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Controller.RetryBaseDelay, "retry-base-delay", controllers.DefaultRetryBaseDelay,
 		"First backoff after a transient upstream error without Retry-After; doubles per attempt.")
 	fs.DurationVar(&o.Controller.RetryMaxDelay, "retry-max-delay", controllers.DefaultRetryMaxDelay, "Cap of the retry backoff.")
+	fs.DurationVar(&o.Controller.DrainTimeout, "drain-timeout", controllers.DefaultDrainTimeout,
+		"On SIGTERM, how long upstream calls in flight may go on to finish and have their results written before the manager exits; no new call starts meanwhile. Keep the pod's terminationGracePeriodSeconds above it.")
+	fs.DurationVar(&o.Controller.UnreachableTimeout, "upstream-unreachable-timeout", controllers.DefaultUnreachableTimeout,
+		"How long calls that cannot connect to the upstream at all (nothing sent, so no attempt is spent) are retried before the request fails with UpstreamUnreachable.")
 	fs.Func("events", "Which Kubernetes events to record about ImageRequests: all (default) or warnings (failures, retries, interruptions only; saves about a third of the API server's writes per request).", func(v string) error {
 		switch v {
 		case "all":
@@ -84,6 +93,11 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Enable leader election so only one replica reconciles; the MCP server runs on every replica.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the pod's).")
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", "imagegen-operator.imagegen.dev", "Name of the leader election Lease.")
+	fs.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15*time.Second,
+		"How long followers wait before taking over a lease its holder stopped renewing (a crashed leader); a leader that stops cleanly releases it at once.")
+	fs.DurationVar(&o.RenewDeadline, "leader-election-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew its lease before it steps down.")
+	fs.DurationVar(&o.RetryPeriod, "leader-election-retry-period", 400*time.Millisecond,
+		"How often the leader renews its lease and followers try to take it (client-go jitters this by up to 1.2x): at 400ms a released lease is taken within a second, for about 2.5 lease writes a second.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz probes.")
 	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", "", "Address of net/http/pprof (off when empty); for profiling, not for production exposure.")

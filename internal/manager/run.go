@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -19,6 +21,18 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/upstream"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
+
+// shutdownMargin is the part of the graceful-shutdown timeout beyond the
+// drain: the last result writes, the MCP server, caches and probes.
+const shutdownMargin = 15 * time.Second
+
+// nonZero is d, or nil (controller-runtime's default) when d is zero.
+func nonZero(d time.Duration) *time.Duration {
+	if d <= 0 {
+		return nil
+	}
+	return &d
+}
 
 // Scheme knows the built-in types and ImageRequest.
 func Scheme() *runtime.Scheme {
@@ -35,6 +49,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		// Fail at start-up, not on every request: without a key no call can succeed.
 		return nil, errors.New("no OpenAI API key: set $OPENAI_API_KEY or --openai-api-key-file")
 	}
+	opts.Controller = opts.Controller.WithDefaults()
 	cfg = rest.CopyConfig(cfg)
 	if opts.KubeAPIQPS > 0 {
 		cfg.QPS = float32(opts.KubeAPIQPS)
@@ -51,9 +66,19 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElectionID:        opts.LeaderElectionID,
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		// The lease is released on shutdown so a successor takes over at once
-		// instead of waiting out the lease.
+		// instead of waiting out the lease. controller-runtime releases it
+		// only after every runnable stopped, i.e. after the drain: a
+		// successor never sees a request Running whose call is still in
+		// flight here.
 		LeaderElectionReleaseOnCancel: true,
-		Controller:                    ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
+		LeaseDuration:                 nonZero(opts.LeaseDuration),
+		RenewDeadline:                 nonZero(opts.RenewDeadline),
+		RetryPeriod:                   nonZero(opts.RetryPeriod),
+		// Room for the calls in flight to finish and for their results to
+		// be written (see controllers.Options.DrainTimeout), plus the rest
+		// of the shutdown.
+		GracefulShutdownTimeout: ptr.To(opts.Controller.DrainTimeout + shutdownMargin),
+		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
@@ -103,6 +128,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	}
 	ctrl.LoggerFrom(ctx).Info("starting manager", "openaiBaseURL", opts.OpenAIBaseURL, "leaderElect", opts.LeaderElect,
 		"maxAttempts", opts.Controller.MaxAttempts, "maxConcurrentReconciles", opts.Controller.MaxConcurrentReconciles,
+		"drainTimeout", opts.Controller.DrainTimeout, "upstreamUnreachableTimeout", opts.Controller.UnreachableTimeout,
 		"mcpBindAddress", opts.MCP.BindAddress, "mcpAuth", opts.MCP.Auth)
 	return mgr.Start(ctx)
 }
