@@ -155,9 +155,19 @@ func TestRESTValidationErrors(t *testing.T) {
 		}, "params.n", "unique"},
 		{"bad size", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"size":"1x1"}`)) }, "params.size", "enum"},
 		{"empty prompt", func(t *testing.T) *http.Request { return jsonReq(jsonBody("", "")) }, "prompt", "required"},
+		{"prompt with NUL", func(t *testing.T) *http.Request { return jsonReq(jsonBody("a cat\x00", "")) }, "prompt", "controlCharacters"},
+		{"prompt with ESC", func(t *testing.T) *http.Request { return jsonReq(jsonBody("\x1b[2Ja cat", "")) }, "prompt", "controlCharacters"},
+		{"multipart prompt with DEL", func(t *testing.T) *http.Request {
+			return multipartEdit(t, map[string]string{"prompt": "a\x7fcat"}, map[string][]byte{"image_file": png})
+		}, "prompt", "controlCharacters"},
 		{"n not a number", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"n":"two"}`)) }, "params.n", "type"},
 		{"unknown field", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"quality":"hd"`)) }, "quality", "unknown"},
 		{"bad namespace", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"namespace":"A_B"`)) }, "namespace", "pattern"},
+		{"namespace in the query and another in the body", func(t *testing.T) *http.Request {
+			req := jsonReq(jsonBody("x", `,"namespace":"`+nsA+`"`))
+			req.URL.RawQuery = "namespace=" + nsB
+			return req
+		}, "namespace", "conflict"},
 		{"wait_seconds", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"wait_seconds":100000`)) }, "wait_seconds", "maximum"},
 		{"multipart without image", func(t *testing.T) *http.Request {
 			return multipartEdit(t, map[string]string{"prompt": "x"}, nil)

@@ -101,6 +101,9 @@ func validateParams(p imageParams, edit bool) InputErrors {
 
 // ruleOf names the rule behind a models.FieldError in p.
 func ruleOf(fe models.FieldError, p imageParams) string {
+	if fe.Rule != "" {
+		return fe.Rule
+	}
 	switch fe.Field {
 	case "prompt":
 		if strings.Contains(fe.Message, "empty") {
