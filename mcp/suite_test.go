@@ -156,8 +156,7 @@ func managerOptions(ln net.Listener) manager.Options {
 }
 
 // setup creates the namespaces, the sample imagegen-user ClusterRole (from
-// config/rbac, renamed as kustomize's prefix does), the ServiceAccounts and
-// their tokens.
+// config/rbac/user, as it is), the ServiceAccounts and their tokens.
 func setup() error {
 	ctx := context.Background()
 	var err error
@@ -172,15 +171,14 @@ func setup() error {
 			return err
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(localenv.RepoRoot(), "config", "rbac", "imagegen_user_role.yaml"))
+	raw, err := os.ReadFile(filepath.Join(localenv.RepoRoot(), "config", "rbac", "user", "imagegen_user_role.yaml"))
 	if err != nil {
 		return err
 	}
 	var role rbacv1.ClusterRole
 	if err := yaml.UnmarshalStrict(raw, &role); err != nil {
-		return fmt.Errorf("config/rbac/imagegen_user_role.yaml: %w", err)
+		return fmt.Errorf("config/rbac/user/imagegen_user_role.yaml: %w", err)
 	}
-	role.Name = "imagegen-" + role.Name
 	if err := k8sClient.Create(ctx, &role); err != nil {
 		return err
 	}

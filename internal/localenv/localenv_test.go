@@ -85,9 +85,18 @@ func TestDeployManifests(t *testing.T) {
 	// Namespaced objects can't be dry-run into a namespace that doesn't exist.
 	kubectl("create", "namespace", "imagegen-system")
 	out := kubectl("apply", "--server-side", "--force-conflicts", "--dry-run=server", "-k", "config/default")
-	for _, want := range []string{"deployment.apps/imagegen-controller-manager", "service/imagegen-mcp", "clusterrole.rbac.authorization.k8s.io/imagegen-user"} {
+	for _, want := range []string{"deployment.apps/imagegen-controller-manager", "service/imagegen-mcp", "clusterrole.rbac.authorization.k8s.io/imagegen-user "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run output lacks %s:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "imagegen-imagegen-") {
+		t.Errorf("a name got the prefix twice:\n%s", out)
+	}
+	// The sample user role applied alone has the name the docs tell admins
+	// to bind.
+	alone := kubectl("apply", "--server-side", "--dry-run=server", "-f", "config/rbac/user/imagegen_user_role.yaml")
+	if !strings.Contains(alone, "clusterrole.rbac.authorization.k8s.io/imagegen-user ") {
+		t.Errorf("config/rbac/user/imagegen_user_role.yaml applied alone: %s, want the ClusterRole imagegen-user", alone)
 	}
 }
