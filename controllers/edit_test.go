@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
 func createConfigMap(t *testing.T, name string, data map[string][]byte) {
@@ -54,8 +54,8 @@ func decodeNRGBA(t *testing.T, b []byte) image.Image {
 func TestEdit(t *testing.T) {
 	begin(t)
 	const px = 256
-	opaque := imagecheck.PNG(px, px, true, false)
-	withHole := imagecheck.PNG(px, px, true, true)
+	opaque := pngtest.PNG(px, px, true, false)
+	withHole := pngtest.PNG(px, px, true, true)
 	cases := map[string]struct {
 		image, mask, marker []byte
 		useSecret           bool

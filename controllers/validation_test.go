@@ -14,7 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
 // TestAdmissionRejects: the API server refuses bad specs with a message
@@ -117,8 +117,8 @@ func jpegBytes(t *testing.T) []byte {
 // before any paid call.
 func TestControllerRejectsBadInputs(t *testing.T) {
 	begin(t)
-	opaque := imagecheck.PNG(64, 64, true, false)
-	withHole := imagecheck.PNG(64, 64, true, true)
+	opaque := pngtest.PNG(64, 64, true, false)
+	withHole := pngtest.PNG(64, 64, true, true)
 	cases := map[string]struct {
 		image, mask   []byte
 		noConfigMap   bool
@@ -127,9 +127,9 @@ func TestControllerRejectsBadInputs(t *testing.T) {
 		wantInMessage string
 	}{
 		"jpeg image":            {image: jpegBytes(t), wantReason: imagesv1alpha1.ReasonInvalidImage, wantInMessage: "spec.image: is not a PNG"},
-		"non-square png":        {image: imagecheck.PNG(64, 32, true, true), wantReason: imagesv1alpha1.ReasonInvalidImage, wantInMessage: "must be square"},
-		"mask of other size":    {image: opaque, mask: imagecheck.PNG(32, 32, true, true), wantReason: imagesv1alpha1.ReasonInvalidMask, wantInMessage: "spec.mask: is 32x32 but the image is 64x64"},
-		"mask without alpha":    {image: opaque, mask: imagecheck.PNG(64, 64, false, false), wantReason: imagesv1alpha1.ReasonInvalidMask, wantInMessage: "no alpha channel"},
+		"non-square png":        {image: pngtest.PNG(64, 32, true, true), wantReason: imagesv1alpha1.ReasonInvalidImage, wantInMessage: "must be square"},
+		"mask of other size":    {image: opaque, mask: pngtest.PNG(32, 32, true, true), wantReason: imagesv1alpha1.ReasonInvalidMask, wantInMessage: "spec.mask: is 32x32 but the image is 64x64"},
+		"mask without alpha":    {image: opaque, mask: pngtest.PNG(64, 64, false, false), wantReason: imagesv1alpha1.ReasonInvalidMask, wantInMessage: "no alpha channel"},
 		"opaque image, no mask": {image: opaque, wantReason: imagesv1alpha1.ReasonInvalidImage, wantInMessage: "no transparent pixels"},
 		"missing ConfigMap":     {image: withHole, noConfigMap: true, wantReason: imagesv1alpha1.ReasonInputNotFound, wantInMessage: "not found after waiting"},
 		"missing key":           {image: withHole, missingKey: true, wantReason: imagesv1alpha1.ReasonInputNotFound, wantInMessage: `has no key "image.png"`},
@@ -188,7 +188,7 @@ func TestWaitsForInput(t *testing.T) {
 		t.Fatalf("Accepted condition = %+v", cond)
 	}
 	createdAt := time.Now()
-	createSecret(t, "late-input", map[string][]byte{"image.png": imagecheck.PNG(64, 64, true, true)})
+	createSecret(t, "late-input", map[string][]byte{"image.png": pngtest.PNG(64, 64, true, true)})
 	ir = waitTerminal(t, created)
 	if ir.Status.Phase != imagesv1alpha1.PhaseSucceeded {
 		t.Fatalf("phase=%s (%s)", ir.Status.Phase, ir.Status.Message)

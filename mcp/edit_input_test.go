@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 	"github.com/imagegen/imagegen-operator/internal/manager"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -39,7 +39,7 @@ func TestEditNeverWaitsForInput(t *testing.T) {
 	res, err := s.CallTool(ctx, &sdk.CallToolParams{
 		Name: mcp.ToolEditImage,
 		Arguments: map[string]any{"prompt": prompt, "size": slowSize,
-			"image": b64(imagecheck.PNG(64, 64, true, true)), "mask": b64(imagecheck.PNG(64, 64, true, true))},
+			"image": b64(pngtest.PNG(64, 64, true, true)), "mask": b64(pngtest.PNG(64, 64, true, true))},
 		Meta: sdk.Meta{"progressToken": "edit"},
 	})
 	if err != nil || res.IsError {

@@ -18,7 +18,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
@@ -43,8 +43,8 @@ func noisePNG(t testing.TB, side int) []byte {
 
 func TestEditImageWithMask(t *testing.T) {
 	s := agent(t)
-	img := imagecheck.PNG(256, 256, true, false)
-	mask := imagecheck.PNG(256, 256, true, true)
+	img := pngtest.PNG(256, 256, true, false)
+	mask := pngtest.PNG(256, 256, true, true)
 	prompt := uniquePrompt(t, "a window with a sea view")
 	res := call(t, s, mcp.ToolEditImage, map[string]any{"prompt": prompt, "image": b64(img), "mask": b64(mask), "size": fastSize})
 	if res.IsError {
@@ -86,7 +86,7 @@ func TestEditImageWithTransparencyOnly(t *testing.T) {
 	res := call(t, s, mcp.ToolEditImage, map[string]any{
 		"prompt": uniquePrompt(t, "fill the hole"),
 		// A data: URL, as some agents send it.
-		"image": "data:image/png;base64," + b64(imagecheck.PNG(64, 64, true, true)),
+		"image": "data:image/png;base64," + b64(pngtest.PNG(64, 64, true, true)),
 		"size":  fastSize,
 	})
 	if res.IsError || structured(t, res)["phase"] != "Succeeded" {
@@ -102,9 +102,9 @@ func TestEditImageWithTransparencyOnly(t *testing.T) {
 // the tool error names the field and the rule, and that no ImageRequest and
 // no Secret appeared.
 func TestInvalidInputsCreateNothing(t *testing.T) {
-	good := b64(imagecheck.PNG(64, 64, true, true))
-	opaque := b64(imagecheck.PNG(64, 64, true, false))
-	grey := b64(imagecheck.PNG(64, 64, false, false))
+	good := b64(pngtest.PNG(64, 64, true, true))
+	opaque := b64(pngtest.PNG(64, 64, true, false))
+	grey := b64(pngtest.PNG(64, 64, false, false))
 	tooBig := b64(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 4<<20)...))
 	noise := b64(noisePNG(t, 700))
 	cases := []struct {
@@ -132,10 +132,10 @@ func TestInvalidInputsCreateNothing(t *testing.T) {
 		{"image not base64", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": "not base64!"}, "image", "base64"},
 		{"mask not base64", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": good, "mask": "%%%"}, "mask", "base64"},
 		{"image not PNG", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": b64([]byte("GIF89a not a png"))}, "image", "png"},
-		{"image not square", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": b64(imagecheck.PNG(64, 32, true, true))}, "image", "square"},
+		{"image not square", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": b64(pngtest.PNG(64, 32, true, true))}, "image", "square"},
 		{"image 4 MB", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": tooBig}, "image", "size-bytes"},
 		{"image opaque without mask", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": opaque}, "image", "transparency"},
-		{"mask other size", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": opaque, "mask": b64(imagecheck.PNG(32, 32, true, true))}, "mask", "dimensions"},
+		{"mask other size", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": opaque, "mask": b64(pngtest.PNG(32, 32, true, true))}, "mask", "dimensions"},
 		{"mask without alpha", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": opaque, "mask": grey}, "mask", "alpha"},
 		{"image over the Secret limit", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": noise}, "image", "inlineSize"},
 		{"edit n eleven", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": good, "n": 11}, "n", "maximum"},

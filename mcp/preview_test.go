@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
 func TestDownscale(t *testing.T) {
@@ -61,7 +61,7 @@ func TestDownscaleAveragesAndKeepsTransparency(t *testing.T) {
 }
 
 func TestMakeThumbnail(t *testing.T) {
-	out, err := makeThumbnail(imagecheck.PNG(1024, 1024, true, true), PreviewMaxSide)
+	out, err := makeThumbnail(pngtest.PNG(1024, 1024, true, true), PreviewMaxSide)
 	if err != nil {
 		t.Fatal(err)
 	}

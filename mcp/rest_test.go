@@ -13,7 +13,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
@@ -124,7 +124,7 @@ func TestRESTGenerate(t *testing.T) {
 func TestRESTEditMultipart(t *testing.T) {
 	prompt := uniquePrompt(t, "rest edit")
 	req := multipartEdit(t, map[string]string{"prompt": prompt, "n": "1", "size": "256x256"},
-		map[string][]byte{"image_file": imagecheck.PNG(128, 128, true, false), "mask_file": imagecheck.PNG(128, 128, true, true)})
+		map[string][]byte{"image_file": pngtest.PNG(128, 128, true, false), "mask_file": pngtest.PNG(128, 128, true, true)})
 	status, body := doREST(t, agentToken, req)
 	if status != http.StatusOK || len(body.ImageURLs) != 1 {
 		t.Fatalf("HTTP %d: %+v", status, body)
@@ -139,7 +139,7 @@ func TestRESTEditMultipart(t *testing.T) {
 }
 
 func TestRESTValidationErrors(t *testing.T) {
-	png := imagecheck.PNG(64, 64, true, true)
+	png := pngtest.PNG(64, 64, true, true)
 	cases := []struct {
 		name  string
 		req   func(t *testing.T) *http.Request
@@ -176,7 +176,7 @@ func TestRESTValidationErrors(t *testing.T) {
 			return multipartEdit(t, map[string]string{"prompt": "x"}, map[string][]byte{"image_file": []byte("GIF89a")})
 		}, "image_file", "png"},
 		{"multipart mask other size", func(t *testing.T) *http.Request {
-			return multipartEdit(t, map[string]string{"prompt": "x"}, map[string][]byte{"image_file": png, "mask_file": imagecheck.PNG(32, 32, true, true)})
+			return multipartEdit(t, map[string]string{"prompt": "x"}, map[string][]byte{"image_file": png, "mask_file": pngtest.PNG(32, 32, true, true)})
 		}, "mask_file", "dimensions"},
 		{"multipart n 0", func(t *testing.T) *http.Request {
 			return multipartEdit(t, map[string]string{"prompt": "x", "n": "0"}, map[string][]byte{"image_file": png})

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
 	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
@@ -81,10 +80,10 @@ func TestValidateParams(t *testing.T) {
 }
 
 func TestValidateEditInputs(t *testing.T) {
-	if err := validateEditInputs("dall-e-2", imagecheck.PNG(32, 32, true, true), nil); err != nil {
+	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, true), nil); err != nil {
 		t.Errorf("a good image: %v", err)
 	}
-	if err := validateEditInputs("dall-e-2", imagecheck.PNG(32, 32, true, false), imagecheck.PNG(32, 32, false, false)); err == nil || err.Field != "mask" || err.Rule != "alpha" {
+	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, false), pngtest.PNG(32, 32, false, false)); err == nil || err.Field != "mask" || err.Rule != "alpha" {
 		t.Errorf("a mask without alpha: %v", err)
 	}
 }

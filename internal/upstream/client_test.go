@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
 func newTestClient(t *testing.T) (*Client, *dallesim.Server) {
@@ -33,8 +33,8 @@ func TestDoGenerateAndEdit(t *testing.T) {
 		t.Fatalf("simulator saw %+v", calls)
 	}
 
-	img := imagecheck.PNG(64, 64, true, false)
-	mask := imagecheck.PNG(64, 64, true, true)
+	img := pngtest.PNG(64, 64, true, false)
+	mask := pngtest.PNG(64, 64, true, true)
 	res, err = c.Do(ctx, Request{Model: "dall-e-2", Prompt: "an edit", N: 1, Size: "256x256", Image: img, Mask: mask})
 	if err != nil {
 		t.Fatalf("edit: %v", err)

@@ -11,7 +11,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
 const (
@@ -44,8 +44,8 @@ func newMCPPath(ctx context.Context, e *env, c *caller, edit bool) (*mcpPath, er
 	if edit {
 		// The upload size matters here: a real 1024x1024 RGBA image and mask.
 		p.label = pathEdit
-		p.image = base64.StdEncoding.EncodeToString(imagecheck.PNG(1024, 1024, true, false))
-		p.mask = base64.StdEncoding.EncodeToString(imagecheck.PNG(1024, 1024, true, true))
+		p.image = base64.StdEncoding.EncodeToString(pngtest.PNG(1024, 1024, true, false))
+		p.mask = base64.StdEncoding.EncodeToString(pngtest.PNG(1024, 1024, true, true))
 	}
 	return p, nil
 }
