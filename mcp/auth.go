@@ -184,6 +184,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		token, ok := bearerToken(r)
 		if !ok {
+			leaveBodyUnread(w, r)
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", authRealm))
 			writeError(w, http.StatusUnauthorized, apiError{Code: codeUnauthenticated,
 				Message: "a Kubernetes bearer token is required: send Authorization: Bearer <token> (e.g. a ServiceAccount token)"})
@@ -191,6 +192,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		caller, err := s.tokens.authenticate(r.Context(), token, sourceOf(r.RemoteAddr))
 		var throttled *AuthThrottledError
+		if err != nil {
+			leaveBodyUnread(w, r)
+		}
 		switch {
 		case errors.Is(err, auth.ErrInvalidToken):
 			// The review's words can name the API server's URL and the JWT

@@ -11,6 +11,10 @@
 //   - options.go: flags and their rules (auth none and plain HTTP only on loopback).
 //   - tls.go: the HTTPS listener, its certificate reloaded on change.
 //   - auth.go, authz.go: TokenReview (cached by token hash) and SubjectAccessReview as the caller.
+//   - authlimit.go: rejected tokens limited per source address; lrucache.go: the
+//     TTL and least-recently-used cache the reviews and the limiter keep answers in.
+//   - limits.go, bodyrate.go: large-body slots (granted only to callers with rights,
+//     for a bounded wait) and the minimum rate every request body is read at.
 //   - validate.go: every CRD and byte rule, checked before anything is created.
 //   - names.go: the namespace and name rules of every read (REST, tool, resource).
 //   - create.go: the ImageRequest and the Secret holding an edit's inputs,
@@ -20,7 +24,8 @@
 //     template, reads and subscriptions; resourcelist.go: resources/list.
 //   - versions.go: capabilities and texts that depend on the protocol version.
 //   - rpcerrors.go: JSON-RPC error codes of the non-tool methods.
-//   - rest.go: POST /generate_image, POST /edit_image, GET /image_requests/{namespace}/{name}.
+//   - rest.go: POST /generate_image, POST /edit_image, GET /image_requests/{namespace}/{name};
+//     jsonkeys.go: duplicate JSON keys; shutdown.go: answering calls a shutdown cuts short.
 //   - preview.go: thumbnails for include_preview.
 //
 // # Stateless transport and resource subscriptions

@@ -65,6 +65,15 @@ type Options struct {
 	// PreviewClient fetches image URLs for include_preview; nil uses a client
 	// with a 15 s timeout.
 	PreviewClient *http.Client
+	// BodyReadGrace and MinBodyRate (bytes per second) pace request bodies:
+	// after the grace a body must arrive at the rate on average (see
+	// bodyrate.go). Zero means DefaultBodyReadGrace, DefaultMinBodyRate.
+	BodyReadGrace time.Duration
+	MinBodyRate   int64
+	// LargeBodyQueueWait is how long a request with a large body waits for
+	// a slot before it is answered 503 (see limits.go). Zero means
+	// DefaultLargeBodyQueueWait.
+	LargeBodyQueueWait time.Duration
 }
 
 // BindFlags registers the --mcp-* flags on fs.
@@ -103,6 +112,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PreviewClient == nil {
 		o.PreviewClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if o.BodyReadGrace <= 0 {
+		o.BodyReadGrace = DefaultBodyReadGrace
+	}
+	if o.MinBodyRate <= 0 {
+		o.MinBodyRate = DefaultMinBodyRate
+	}
+	if o.LargeBodyQueueWait <= 0 {
+		o.LargeBodyQueueWait = DefaultLargeBodyQueueWait
 	}
 	return o
 }

@@ -125,7 +125,12 @@ func (s *Server) restGenerate(w http.ResponseWriter, r *http.Request) {
 	if body.Params.N != nil {
 		p.N, p.NSet = *body.Params.N, true
 	}
-	cr, err := s.prepareCreate(r.Context(), caller, "rest/generate_image", body.Namespace, p, false, noInputs)
+	ns, err := namespaceOf(r, body.Namespace)
+	if err != nil {
+		s.writeCallError(w, "generate_image", err, generateFields)
+		return
+	}
+	cr, err := s.prepareCreate(r.Context(), caller, "rest/generate_image", ns, p, false, noInputs)
 	if err != nil {
 		s.writeCallError(w, "generate_image", err, generateFields)
 		return
@@ -134,6 +139,21 @@ func (s *Server) restGenerate(w http.ResponseWriter, r *http.Request) {
 }
 
 func noInputs() ([]byte, []byte, error) { return nil, nil, nil }
+
+// namespaceOf is the namespace a REST call names: in the query
+// (?namespace=, which is known before the body is read, so a large upload
+// can be authorised before it is; see admitLargeBody) or in the body. Both
+// may be given only if they agree.
+func namespaceOf(r *http.Request, inBody string) (string, error) {
+	q := r.URL.Query().Get("namespace")
+	switch {
+	case q == "":
+		return inBody, nil
+	case inBody == "" || inBody == q:
+		return q, nil
+	}
+	return "", &InputError{Field: "namespace", Rule: "conflict", Message: fmt.Sprintf("the query names namespace %q and the body %q; give one, or the same in both", q, inBody)}
+}
 
 func waitFrom(seconds *int) (time.Duration, error) {
 	if seconds == nil {
@@ -166,6 +186,10 @@ func (s *Server) restEdit(w http.ResponseWriter, r *http.Request) {
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
+			// Read what follows the last part too: the body's end lifts
+			// its read deadline (bodyrate.go) and lets net/http notice a
+			// caller that goes away while the call waits.
+			_, _ = io.Copy(io.Discard, r.Body)
 			break
 		}
 		if err != nil {
@@ -235,7 +259,12 @@ func (s *Server) restEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := imageParams{Prompt: fields["prompt"], N: n, NSet: nSet, Size: fields["size"], Model: fields["model"]}
-	cr, err := s.prepareCreate(r.Context(), caller, "rest/edit_image", fields["namespace"], p, true,
+	ns, err := namespaceOf(r, fields["namespace"])
+	if err != nil {
+		s.writeCallError(w, "edit_image", err, editFields)
+		return
+	}
+	cr, err := s.prepareCreate(r.Context(), caller, "rest/edit_image", ns, p, true,
 		func() ([]byte, []byte, error) { return image, mask, nil })
 	if err != nil {
 		s.writeCallError(w, "edit_image", err, editFields)
@@ -280,6 +309,11 @@ func (s *Server) writeBodyError(w http.ResponseWriter, op string, err error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		writeError(w, http.StatusRequestEntityTooLarge, apiError{Code: codeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", mbe.Limit)})
+		return
+	}
+	var slow *BodyTooSlowError
+	if errors.As(err, &slow) {
+		writeError(w, http.StatusRequestTimeout, apiError{Code: codeRequestTimeout, Message: slow.Error()})
 		return
 	}
 	e := apiError{Code: codeInvalidArgument, Message: "the body could not be read: " + err.Error()}

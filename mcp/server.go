@@ -155,11 +155,13 @@ func (s *Server) routes() http.Handler {
 		// calls queued past it fail with 401, which ends an MCP session).
 		protectedMCP = auth.RequireBearerToken(tokenInfoVerifier, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(mcpHandler)
 	}
-	large := newLargeBodyLimiter(largeBodySlots, largeBodyBytes)
+	// Who the caller is and whether it may hold a large-body slot are
+	// settled before any body is read; bodies are then paced.
+	large := newLargeBodyLimiter(largeBodySlots, largeBodyBytes, s.opts.LargeBodyQueueWait)
 	mux := http.NewServeMux()
-	mux.Handle(MCPPath, s.authenticate(large.wrap(protectedMCP)))
-	mux.Handle("POST "+PathGenerate, s.authenticate(http.HandlerFunc(s.restGenerate)))
-	mux.Handle("POST "+PathEdit, s.authenticate(large.wrap(http.HandlerFunc(s.restEdit))))
+	mux.Handle(MCPPath, s.authenticate(large.wrap(s.admitLargeBody, s.paceBodies(protectedMCP))))
+	mux.Handle("POST "+PathGenerate, s.authenticate(s.paceBodies(http.HandlerFunc(s.restGenerate))))
+	mux.Handle("POST "+PathEdit, s.authenticate(large.wrap(s.admitLargeBody, s.paceBodies(http.HandlerFunc(s.restEdit)))))
 	mux.Handle("GET "+PathImageRequests+"{namespace}/{name}", s.authenticate(http.HandlerFunc(s.restGetImageRequest)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -234,9 +236,17 @@ func (s *Server) Start(ctx context.Context) error {
 	// at once (their ImageRequests are not touched).
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
+	// Timeouts: headers within 10 s; a body at the minimum rate (paced per
+	// request, see bodyrate.go), with ReadTimeout as the backstop at the
+	// longest a 12 MiB body may take at that rate. ReadTimeout does not cut
+	// calls that wait for their image: net/http clears the read deadline
+	// once a body has been read. Responses have no write timeout (a call
+	// may wait 15 minutes), and an idle keep-alive connection is closed
+	// after 2 minutes.
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       maxBodyReadTime(s.opts.BodyReadGrace, s.opts.MinBodyRate),
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          log.New(logrWriter{s.log.V(1)}, "", 0),

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,7 +11,7 @@ import (
 
 // errShuttingDown ends a wait when the server stops: the replica is going
 // away (a rollout, a drain), not the caller.
-var errShuttingDown = fmt.Errorf("the server is shutting down")
+var errShuttingDown = errors.New("the server is shutting down")
 
 // shutdownRetryAfter is the Retry-After of a call cut short by a shutdown:
 // any other replica answers the poll at once.
