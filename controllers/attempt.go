@@ -56,7 +56,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 		if maskBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldMask, spec.Mask); err != nil {
 			return r.waitForInput(ctx, ir, err)
 		}
-		if err := imagecheck.CheckEdit(imageBytes, maskBytes, imagecheck.Rules{MaxBytes: model.MaxInputBytes, Square: model.SquareInput}); err != nil {
+		if err := imagecheck.CheckEdit(imageBytes, maskBytes, imagecheck.Rules{MaxBytes: model.MaxInputBytes, Square: model.SquareInput, MaxSide: model.MaxInputSide}); err != nil {
 			reason := imagesv1alpha1.ReasonInvalidImage
 			var v *imagecheck.Violation
 			if errors.As(err, &v) && v.Field == imagecheck.FieldMask {
