@@ -464,8 +464,9 @@ func failureResponse(o waitOutcome, names fieldNames) (int, apiError) {
 func (s *Server) restGetImageRequest(w http.ResponseWriter, r *http.Request) {
 	caller := callerFrom(r.Context(), nil)
 	ns, name := r.PathValue("namespace"), r.PathValue("name")
-	if err := validateNamespace(ns); err != nil {
-		writeError(w, http.StatusBadRequest, apiError{Code: codeInvalidArgument, Field: "namespace", Rule: "pattern", Message: err.Error()})
+	if ierr := checkRequestKey(ns, name); ierr != nil {
+		calls.WithLabelValues("rest", "get_image_request", outcomeInvalid).Inc()
+		writeError(w, http.StatusBadRequest, apiError{Code: codeInvalidArgument, Field: ierr.Field, Rule: ierr.Rule, Message: ierr.Error()})
 		return
 	}
 	if err := s.authz.authorize(r.Context(), caller, "get", ns, name); err != nil {
