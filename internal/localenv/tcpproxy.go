@@ -137,4 +137,3 @@ func (p *TCPProxy) untrack(conns ...net.Conn) {
 		delete(p.conns, c)
 	}
 }
-
