@@ -53,7 +53,7 @@ func TestGenerate(t *testing.T) {
 			if ir.Status.Attempts != 1 || ir.Status.EstimatedCostUSD != tc.wantCost || len(ir.Status.Images) != int(tc.n) {
 				t.Fatalf("attempts=%d cost=%s images=%d, want 1, %s, %d", ir.Status.Attempts, ir.Status.EstimatedCostUSD, len(ir.Status.Images), tc.wantCost, tc.n)
 			}
-			if !meta.IsStatusConditionTrue(ir.Status.Conditions, imagesv1alpha1.ConditionComplete) {
+			if !meta.IsStatusConditionTrue(ir.Status.Conditions, string(imagesv1alpha1.ConditionComplete)) {
 				t.Fatalf("Complete condition not True: %+v", ir.Status.Conditions)
 			}
 			if ir.Status.UpstreamRequestID == "" || ir.Status.StartTime == nil || ir.Status.CompletionTime == nil {

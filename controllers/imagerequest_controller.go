@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
@@ -57,6 +59,10 @@ type Options struct {
 	// docs/performance.md for what that costs at hundreds of requests/s.
 	WarningEventsOnly bool
 }
+
+// conflictRetryDelay is how soon a reconcile that lost an optimistic lock
+// runs again, on fresh state.
+const conflictRetryDelay = 100 * time.Millisecond
 
 // Defaults for Options.
 const (
@@ -119,8 +125,7 @@ func (r *ImageRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, &ir); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	log := ctrl.LoggerFrom(ctx).WithValues("imagerequest", klog.KObj(&ir))
-	ctx = ctrl.LoggerInto(ctx, log)
+	log := ctrl.LoggerFrom(ctx)
 
 	result, err := r.reconcile(ctx, &ir)
 	if apierrors.IsNotFound(err) {
@@ -132,7 +137,7 @@ func (r *ImageRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		// Someone (usually our own previous write, not yet in the cache)
 		// changed the object: start again from the fresh version.
 		log.V(2).Info("conflict, requeueing")
-		return ctrl.Result{Requeue: true}, nil
+		return ctrl.Result{RequeueAfter: conflictRetryDelay}, nil
 	}
 	return result, err
 }
@@ -154,12 +159,14 @@ func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alph
 		if fresh.ResourceVersion != ir.ResourceVersion {
 			return r.reconcile(ctx, fresh)
 		}
-		// Nothing runs a call outside a reconcile, and the workqueue never
-		// hands us the same key twice at once: a request that is still
+		// Nothing runs a call outside a reconcile (an outcome this process
+		// holds keeps its reconcile, see paidwork.go), and the workqueue
+		// never hands us the same key twice at once: a request that is still
 		// Running lost its call to a crash or a leader change. That attempt
 		// is spent.
-		ctrl.LoggerFrom(ctx).Info("previous attempt was interrupted; counting it as spent", "attempt", ir.Status.Attempts)
-		r.event(ir, corev1.EventTypeWarning, "AttemptInterrupted", "Attempt", "attempt %d was interrupted before its result was recorded", ir.Status.Attempts)
+		if err := r.recordInterrupted(ctx, ir); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if next := ir.Status.NextAttemptTime; next != nil {
 		if wait := next.Sub(r.Clock.Now()); wait > 0 {
@@ -194,7 +201,18 @@ func (r *ImageRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// A request waiting for its input wakes when the input appears.
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.requestsWaitingFor(kindConfigMap)), builder.OnlyMetadata).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.requestsWaitingFor(kindSecret)), builder.OnlyMetadata).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles,
+			// Name the request once per log line (the default names it
+			// three times: kind, namespace and name).
+			LogConstructor: func(req *reconcile.Request) logr.Logger {
+				log := mgr.GetLogger().WithValues("controller", "imagerequest")
+				if req != nil {
+					log = log.WithValues("imagerequest", klog.KRef(req.Namespace, req.Name))
+				}
+				return log
+			},
+		}).
 		Named("imagerequest").
 		Complete(r)
 }

@@ -35,7 +35,7 @@ func init() {
 	metrics.Registry.MustRegister(upstreamCalls, upstreamLatency, requestsFinished, estimatedCost)
 }
 
-func observeCall(spec imagesv1alpha1.ImageRequestSpec, model string, latency time.Duration, err error) {
+func observeCall(op imagesv1alpha1.Operation, model string, latency time.Duration, err error) {
 	result := "success"
 	if err != nil {
 		result = string(upstream.KindNetwork)
@@ -44,13 +44,15 @@ func observeCall(spec imagesv1alpha1.ImageRequestSpec, model string, latency tim
 			result = string(upErr.Kind)
 		}
 	}
-	upstreamCalls.WithLabelValues(string(spec.Operation), model, result).Inc()
-	upstreamLatency.WithLabelValues(string(spec.Operation), model).Observe(latency.Seconds())
+	upstreamCalls.WithLabelValues(string(op), model, result).Inc()
+	upstreamLatency.WithLabelValues(string(op), model).Observe(latency.Seconds())
 }
 
-func observeFinished(ir *imagesv1alpha1.ImageRequest, costUSD float64) {
+// observeFinished counts a request that reached a terminal phase; model is
+// the resolved model (never the spec's possibly empty field).
+func observeFinished(ir *imagesv1alpha1.ImageRequest, model string, costUSD float64) {
 	requestsFinished.WithLabelValues(ir.Namespace, string(ir.Status.Phase), ir.Status.Reason).Inc()
 	if costUSD > 0 {
-		estimatedCost.WithLabelValues(ir.Namespace, ir.Spec.Model).Add(costUSD)
+		estimatedCost.WithLabelValues(ir.Namespace, model).Add(costUSD)
 	}
 }

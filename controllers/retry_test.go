@@ -36,6 +36,11 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	if gap := calls[1].Time.Sub(calls[0].Time); gap < 2*time.Second {
 		t.Fatalf("retried %s after the 429, before its Retry-After of 2s", gap)
 	}
+	// The cause stays in status as data, after the success too.
+	if f := ir.Status.LastFailure; f == nil || f.Attempt != 1 || f.Reason != imagesv1alpha1.ReasonRateLimited || f.HTTPStatus != 429 ||
+		f.Code != "rate_limit_exceeded" || f.RetryAfterSeconds == nil || *f.RetryAfterSeconds != 2 {
+		t.Fatalf("lastFailure = %+v, want attempt 1, RateLimited, 429 rate_limit_exceeded, retry after 2s", f)
+	}
 }
 
 // TestTerminalUpstreamErrors: transient errors are retried up to the attempt
@@ -82,6 +87,9 @@ func TestTerminalUpstreamErrors(t *testing.T) {
 				if c.Billable {
 					t.Fatalf("a failed call was billable: %+v", c)
 				}
+			}
+			if f := ir.Status.LastFailure; f == nil || f.Attempt != int32(tc.wantCalls) || (tc.wantReason != imagesv1alpha1.ReasonAttemptsExhausted && f.Reason != tc.wantReason) {
+				t.Fatalf("lastFailure = %+v, want attempt %d with the failure's reason", f, tc.wantCalls)
 			}
 		})
 	}
@@ -149,6 +157,9 @@ func TestManagerKilledMidCall(t *testing.T) {
 	calls := sim.CallsForPrompt(prompt)
 	if ir.Status.Phase != imagesv1alpha1.PhaseSucceeded || ir.Status.Attempts != 2 || len(calls) != 2 {
 		t.Fatalf("phase=%s attempts=%d upstream calls=%d (%s), want Succeeded with 2 and 2", ir.Status.Phase, ir.Status.Attempts, len(calls), ir.Status.Message)
+	}
+	if f := ir.Status.LastFailure; f == nil || f.Attempt != 1 || f.Reason != imagesv1alpha1.ReasonAttemptInterrupted {
+		t.Fatalf("lastFailure = %+v, want attempt 1 AttemptInterrupted", f)
 	}
 	stopManager() // the deferred start brings the suite's manager back
 }

@@ -161,7 +161,7 @@ func TestControllerRejectsBadInputs(t *testing.T) {
 			if !strings.Contains(ir.Status.Message, tc.wantInMessage) {
 				t.Fatalf("message %q does not contain %q", ir.Status.Message, tc.wantInMessage)
 			}
-			if !meta.IsStatusConditionTrue(ir.Status.Conditions, imagesv1alpha1.ConditionFailed) {
+			if !meta.IsStatusConditionTrue(ir.Status.Conditions, string(imagesv1alpha1.ConditionFailed)) {
 				t.Fatalf("Failed condition not True: %+v", ir.Status.Conditions)
 			}
 			if ir.Status.Attempts != 0 || len(sim.CallsForPrompt(prompt)) != 0 {
@@ -183,7 +183,7 @@ func TestWaitsForInput(t *testing.T) {
 	if ir.Status.Phase != imagesv1alpha1.PhasePending || !strings.Contains(ir.Status.Message, `Secret "late-input" not found`) {
 		t.Fatalf("phase=%s message=%q", ir.Status.Phase, ir.Status.Message)
 	}
-	cond := meta.FindStatusCondition(ir.Status.Conditions, imagesv1alpha1.ConditionAccepted)
+	cond := meta.FindStatusCondition(ir.Status.Conditions, string(imagesv1alpha1.ConditionAccepted))
 	if cond == nil || cond.Status != metav1.ConditionFalse || cond.Reason != imagesv1alpha1.ReasonWaitingForInput {
 		t.Fatalf("Accepted condition = %+v", cond)
 	}

@@ -126,15 +126,18 @@ const (
 // IsTerminal reports whether the phase is Succeeded or Failed.
 func (p Phase) IsTerminal() bool { return p == PhaseSucceeded || p == PhaseFailed }
 
+// ConditionType is the type of an ImageRequest condition.
+type ConditionType string
+
 // Condition types, so `kubectl wait --for=condition=Complete` works as it does for Jobs.
 const (
 	// ConditionAccepted is True once the inputs passed validation, False with
 	// reason WaitingForInput while a referenced ConfigMap or Secret is missing.
-	ConditionAccepted = "Accepted"
+	ConditionAccepted ConditionType = "Accepted"
 	// ConditionComplete is True when the images are ready.
-	ConditionComplete = "Complete"
+	ConditionComplete ConditionType = "Complete"
 	// ConditionFailed is True when the request failed for good.
-	ConditionFailed = "Failed"
+	ConditionFailed ConditionType = "Failed"
 )
 
 // Reasons in status.reason and on conditions: machine-readable and stable.
@@ -158,6 +161,10 @@ const (
 	ReasonUpstreamUnreachable = "UpstreamUnreachable"
 	ReasonAttemptsExhausted   = "AttemptsExhausted"
 	ReasonSucceeded           = "Succeeded"
+	// ReasonAttemptInterrupted (in status.lastFailure): the attempt's call was
+	// cut short by a crash or a lost lease before its outcome was recorded;
+	// it counts as spent.
+	ReasonAttemptInterrupted = "AttemptInterrupted"
 )
 
 // Annotations the MCP and REST server puts on the ImageRequests it creates.
@@ -177,6 +184,30 @@ type GeneratedImage struct {
 	// expiresAt is when the upstream stops serving url.
 	// +optional
 	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
+}
+
+// AttemptFailure is why an attempt did not produce images, kept as data so
+// clients need not parse status.message.
+type AttemptFailure struct {
+	// attempt is the attempt that failed (status.attempts when it was
+	// recorded; for a call that never reached the upstream, the attempt it
+	// would have been).
+	Attempt int32 `json:"attempt"`
+	// reason is the machine-readable cause: RateLimited, UpstreamError,
+	// UpstreamUnreachable, AttemptInterrupted, or a terminal reason.
+	Reason string `json:"reason"`
+	// httpStatus is the upstream's HTTP status; 0 when no response arrived.
+	// +optional
+	HTTPStatus int32 `json:"httpStatus,omitempty"`
+	// code is the upstream's error code, e.g. rate_limit_exceeded.
+	// +optional
+	Code string `json:"code,omitempty"`
+	// retryAfterSeconds is the wait the upstream asked for (Retry-After),
+	// rounded up; unset when it gave none.
+	// +optional
+	RetryAfterSeconds *int32 `json:"retryAfterSeconds,omitempty"`
+	// time is when the failure was recorded.
+	Time metav1.Time `json:"time"`
 }
 
 // ImageRequestStatus is the observed state of an ImageRequest.
@@ -217,6 +248,11 @@ type ImageRequestStatus struct {
 	// once a call gets through. It bounds how long such calls are retried.
 	// +optional
 	UpstreamUnreachableSince *metav1.Time `json:"upstreamUnreachableSince,omitempty"`
+
+	// lastFailure is why the latest failed attempt failed; it stays after
+	// a later attempt succeeds, as a record.
+	// +optional
+	LastFailure *AttemptFailure `json:"lastFailure,omitempty"`
 
 	// completionTime is when the request reached Succeeded or Failed.
 	// +optional

@@ -2,21 +2,9 @@ package controllers
 
 import (
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 )
-
-func setCondition(ir *imagesv1alpha1.ImageRequest, condType string, status metav1.ConditionStatus, reason, message string) {
-	meta.SetStatusCondition(&ir.Status.Conditions, metav1.Condition{
-		Type:               condType,
-		Status:             status,
-		Reason:             reason,
-		Message:            message,
-		ObservedGeneration: ir.Generation,
-	})
-}
 
 // event records a Kubernetes event about ir. Callers emit only after the
 // status write it describes succeeded, so events never claim what status
