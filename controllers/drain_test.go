@@ -13,6 +13,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
 )
 
 // TestGracefulStopDrainsCalls: a manager stopped while calls are in flight
@@ -62,7 +63,11 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	signalled := time.Now()
-	// Created while the old manager drains: it must not call for these.
+	// Created once the old manager is draining (the signal reaches it
+	// asynchronously): it must not call for these.
+	localenv.Eventually(t, "the manager to start its shutdown", func() bool {
+		return child.output.Contains("Shutdown signal received, waiting for all workers to finish")
+	})
 	late := createBurst(t, "sigterm-late", 3)
 	if err := child.waitExit(t, time.Minute); err != nil {
 		t.Fatalf("the manager exited with %v after SIGTERM, want a clean exit", err)
@@ -110,13 +115,9 @@ func TestLeaderReleasesLeaseAfterDrain(t *testing.T) {
 	holder := waitForLeaseHolder(t, leaseID, "")
 	second := startChildManager(t, args...)
 	// Give the follower time to start and find the lease taken.
-	deadline := time.Now().Add(timeout)
-	for !second.output.Contains("ttempting to acquire leader lease") {
-		if time.Now().After(deadline) {
-			t.Fatal("the second manager never tried to acquire the lease")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	localenv.Eventually(t, "the second manager to try for the lease", func() bool {
+		return second.output.Contains("ttempting to acquire leader lease")
+	})
 
 	received := sim.Stats().Requests[dallesim.EndpointGenerations]
 	reqs := createBurst(t, "failover", 10)
@@ -148,16 +149,14 @@ func TestLeaderReleasesLeaseAfterDrain(t *testing.T) {
 // not (and not nobody) and returns the holder.
 func waitForLeaseHolder(t *testing.T, name, not string) string {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
+	var holder string
+	localenv.Eventually(t, "a new holder of lease "+name, func() bool {
 		var lease coordinationv1.Lease
 		err := k8sClient.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: name}, &lease)
-		if err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != "" && *lease.Spec.HolderIdentity != not {
-			return *lease.Spec.HolderIdentity
+		if err == nil && lease.Spec.HolderIdentity != nil {
+			holder = *lease.Spec.HolderIdentity
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("lease %s: no new holder (err %v)", name, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return holder != "" && holder != not
+	}, func() string { return "holder: " + holder })
+	return holder
 }

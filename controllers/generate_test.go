@@ -14,6 +14,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
 )
 
 func fetchPNG(t *testing.T, url string) (int, []byte) {
@@ -122,17 +123,9 @@ func TestTTLAfterFinished(t *testing.T) {
 		t.Fatalf("phase = %s", ir.Status.Phase)
 	}
 	finished := ir.Status.CompletionTime.Time
-	deadline := time.Now().Add(timeout)
-	for {
-		err := k8sClient.Get(t.Context(), clientKey(created), &imagesv1alpha1.ImageRequest{})
-		if isNotFound(err) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("ImageRequest not deleted after its TTL")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	localenv.Eventually(t, "the ImageRequest's deletion after its TTL", func() bool {
+		return isNotFound(k8sClient.Get(t.Context(), clientKey(created), &imagesv1alpha1.ImageRequest{}))
+	})
 	// The controller counts the TTL from status.completionTime (second
 	// precision), so the deletion cannot come before that plus the TTL.
 	if gone := time.Since(finished); gone < time.Duration(ttl)*time.Second {

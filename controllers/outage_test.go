@@ -138,15 +138,10 @@ func TestUpstreamUnreachableSpendsNoAttempt(t *testing.T) {
 	proxy.Cut()
 	start := time.Now()
 	gaveUp := createRequest(t, "upstream-gone", imagesv1alpha1.ImageRequestSpec{Prompt: "the upstream never comes back", Size: "256x256"})
-	deadline := time.Now().Add(time.Minute)
-	var final *imagesv1alpha1.ImageRequest
-	for final == nil || !final.Status.Phase.IsTerminal() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no terminal phase within a minute; status %+v", final.Status)
-		}
-		time.Sleep(200 * time.Millisecond)
-		final = waitFor(t, gaveUp, "a read", func(*imagesv1alpha1.ImageRequest) bool { return true })
-	}
+	var final imagesv1alpha1.ImageRequest
+	localenv.EventuallyWithin(t, time.Minute, "a terminal phase", func() bool {
+		return k8sClient.Get(t.Context(), clientKey(gaveUp), &final) == nil && final.Status.Phase.IsTerminal()
+	}, func() string { return fmt.Sprintf("status %+v", final.Status) })
 	if final.Status.Phase != imagesv1alpha1.PhaseFailed || final.Status.Reason != imagesv1alpha1.ReasonUpstreamUnreachable || final.Status.Attempts != 0 {
 		t.Fatalf("phase=%s reason=%s attempts=%d (%s), want Failed UpstreamUnreachable with no attempt", final.Status.Phase, final.Status.Reason, final.Status.Attempts, final.Status.Message)
 	}

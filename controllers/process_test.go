@@ -13,6 +13,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
 )
 
 // Tests that need a real process — killed, or sent SIGTERM — run the
@@ -130,13 +131,9 @@ func createBurst(t *testing.T, prefix string, n int) []*imagesv1alpha1.ImageRequ
 // generation calls since the test began.
 func waitForUpstreamCalls(t *testing.T, want int64) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for sim.Stats().Requests[dallesim.EndpointGenerations] < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("the upstream received %d calls, want %d", sim.Stats().Requests[dallesim.EndpointGenerations], want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	localenv.Eventually(t, fmt.Sprintf("%d upstream calls", want), func() bool {
+		return sim.Stats().Requests[dallesim.EndpointGenerations] >= want
+	}, func() string { return fmt.Sprintf("received %d", sim.Stats().Requests[dallesim.EndpointGenerations]) })
 }
 
 // assertPaidOnce checks that every request succeeded after exactly one

@@ -42,7 +42,6 @@ var (
 )
 
 const (
-	timeout          = 30 * time.Second
 	inputGracePeriod = 3 * time.Second
 	retryBaseDelay   = 200 * time.Millisecond
 	maxAttempts      = 3
@@ -51,51 +50,29 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runSuite(m))
+	os.Exit(localenv.RunSuite(m, setupSuite))
 }
 
-func runSuite(m *testing.M) int {
-	localenv.SetTestLogger()
-	cp, err := localenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() {
-		if err := cp.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
-	}()
+// setupSuite starts the suite's simulator and manager on the control plane.
+func setupSuite(cp *localenv.ControlPlane) (func(), error) {
 	restConfig = cp.Config
-	kubeconfigFile, err := os.CreateTemp("", "imagegen-test-kubeconfig-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	var err error
+	if kubeconfigPath, err = cp.WriteKubeconfig(); err != nil {
+		return nil, err
 	}
-	defer os.Remove(kubeconfigFile.Name())
-	if _, err := kubeconfigFile.Write(cp.Env.KubeConfig); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	kubeconfigFile.Close()
-	kubeconfigPath = kubeconfigFile.Name()
 	if k8sClient, err = client.New(restConfig, client.Options{Scheme: manager.Scheme()}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, err
 	}
-
 	sim = dallesim.New(dallesim.Config{
 		Now: func() time.Time { return time.Now().Add(time.Duration(simClockOffset.Load())) },
 	})
 	simServer = httptest.NewServer(sim)
-	defer simServer.Close()
-
-	if err := startManager(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	cleanup := func() {
+		stopManager()
+		simServer.Close()
+		_ = os.Remove(kubeconfigPath)
 	}
-	defer stopManager()
-	return m.Run()
+	return cleanup, startManager()
 }
 
 func managerOptions() manager.Options {
@@ -156,17 +133,11 @@ func createRequest(t *testing.T, name string, spec imagesv1alpha1.ImageRequestSp
 // waitFor polls the request until cond holds and returns it.
 func waitFor(t *testing.T, ir *imagesv1alpha1.ImageRequest, what string, cond func(*imagesv1alpha1.ImageRequest) bool) *imagesv1alpha1.ImageRequest {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
 	var got imagesv1alpha1.ImageRequest
-	for {
-		if err := k8sClient.Get(context.Background(), client.ObjectKeyFromObject(ir), &got); err == nil && cond(&got) {
-			return &got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: timed out waiting for %s; status: %+v", ir.Name, what, got.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	localenv.Eventually(t, ir.Name+": "+what, func() bool {
+		return k8sClient.Get(context.Background(), client.ObjectKeyFromObject(ir), &got) == nil && cond(&got)
+	}, func() string { return fmt.Sprintf("status: %+v", got.Status) })
+	return &got
 }
 
 func waitTerminal(t *testing.T, ir *imagesv1alpha1.ImageRequest) *imagesv1alpha1.ImageRequest {
