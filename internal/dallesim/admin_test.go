@@ -140,7 +140,7 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("GET /sim/faults = %v (%v)", faults, err)
 	}
 	_, err := client.Images.Generate(context.Background(), openai.ImageGenerateParams{Prompt: "admin-a", Size: "256x256"})
-	e := wantAPIError(t, err, 429, "requests", "rate_limit_exceeded", "")
+	e := asAPIError(t, err, 429, "requests", "rate_limit_exceeded", "")
 	if e.Response.Header.Get("Retry-After") != "3" {
 		t.Errorf("Retry-After = %q", e.Response.Header.Get("Retry-After"))
 	}

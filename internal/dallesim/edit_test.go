@@ -27,7 +27,7 @@ func editParams(prompt string, img []byte, mask []byte) openai.ImageEditParams {
 	p := openai.ImageEditParams{
 		Prompt: prompt,
 		Image:  openai.ImageEditParamsImageUnion{OfFile: pngFile(img)},
-		Size:   openai.ImageEditParamsSize256x256,
+		Size:   "256x256",
 	}
 	if mask != nil {
 		p.Mask = pngFile(mask)
@@ -129,7 +129,7 @@ func TestEditScalesInputToRequestedSize(t *testing.T) {
 	_, ts, client := start(t, dallesim.Config{})
 	src := withHole(checkerboard(128, 128))
 	p := editParams("upscale", encodePNG(t, src), nil)
-	p.Size = openai.ImageEditParamsSize512x512
+	p.Size = "512x512"
 	res, err := client.Images.Edit(context.Background(), p)
 	if err != nil {
 		t.Fatalf("Edit: %v", err)
@@ -177,7 +177,7 @@ func TestEditValidation(t *testing.T) {
 		{"n eleven", with(func(p *openai.ImageEditParams) { p.N = openai.Int(11) }), 400, "integer_above_max_value", "n"},
 		{"bad size", with(func(p *openai.ImageEditParams) { p.Size = openai.ImageEditParamsSize1536x1024 }), 400, "invalid_value", "size"},
 		{"bad response_format", with(func(p *openai.ImageEditParams) { p.ResponseFormat = "gif" }), 400, "invalid_value", "response_format"},
-		{"unknown model", with(func(p *openai.ImageEditParams) { p.Model = openai.ImageModelGPTImage1 }), 404, "model_not_found", "model"},
+		{"unknown model", with(func(p *openai.ImageEditParams) { p.Model = "gpt-image-1" }), 404, "model_not_found", "model"},
 		{"gpt-image-only param", with(func(p *openai.ImageEditParams) { p.InputFidelity = openai.ImageEditParamsInputFidelityHigh }),
 			400, "unsupported_parameter", "input_fidelity"},
 		{"jpeg image", editParams("x", jpg.Bytes(), nil), 400, "invalid_image_format", "image"},

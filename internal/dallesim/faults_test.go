@@ -37,7 +37,7 @@ func TestAnsweringFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := client.Images.Generate(context.Background(), openai.ImageGenerateParams{Prompt: prompt, Size: "256x256"})
-			e := wantAPIError(t, err, tc.status, tc.typ, tc.code, "")
+			e := asAPIError(t, err, tc.status, tc.typ, tc.code, "")
 			if got := e.Response.Header.Get("Retry-After"); got != tc.retryAfter {
 				t.Errorf("Retry-After = %q, want %q", got, tc.retryAfter)
 			}

@@ -26,8 +26,8 @@ func TestGenerateURLs(t *testing.T) {
 		side int
 		n    int64
 	}{
-		{openai.ImageGenerateParamsSize256x256, 256, 3},
-		{openai.ImageGenerateParamsSize512x512, 512, 1},
+		{"256x256", 256, 3},
+		{"512x512", 512, 1},
 		{"", 1024, 2}, // default size
 	} {
 		t.Run(string(tc.size), func(t *testing.T) {
@@ -36,7 +36,7 @@ func TestGenerateURLs(t *testing.T) {
 				Prompt: "a lighthouse at dusk " + string(tc.size),
 				N:      openai.Int(tc.n),
 				Size:   tc.size,
-				Model:  openai.ImageModelDallE2,
+				Model:  "dall-e-2",
 			}, option.WithResponseInto(&raw))
 			if err != nil {
 				t.Fatalf("Generate: %v", err)
@@ -77,10 +77,10 @@ func TestGenerateB64JSON(t *testing.T) {
 	res, err := client.Images.Generate(context.Background(), openai.ImageGenerateParams{
 		Prompt:         "a red fox",
 		N:              openai.Int(2),
-		Size:           openai.ImageGenerateParamsSize256x256,
+		Size:           "256x256",
 		ResponseFormat: openai.ImageGenerateParamsResponseFormatB64JSON,
-		Quality:        openai.ImageGenerateParamsQualityStandard,
-		User:           openai.String("user-1"),
+		Quality:        "standard",
+		User:           openai.String("user-1"), //nolint:staticcheck // SA1019: the simulator implements DALL-E 2's "user".
 	})
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
@@ -110,7 +110,7 @@ func TestGenerateB64JSON(t *testing.T) {
 func b64Images(t *testing.T, client openai.Client, prompt string, n int64) [][]byte {
 	t.Helper()
 	res, err := client.Images.Generate(context.Background(), openai.ImageGenerateParams{
-		Prompt: prompt, N: openai.Int(n), Size: openai.ImageGenerateParamsSize256x256,
+		Prompt: prompt, N: openai.Int(n), Size: "256x256",
 		ResponseFormat: openai.ImageGenerateParamsResponseFormatB64JSON,
 	})
 	if err != nil {
@@ -154,7 +154,7 @@ func TestGenerateDeterministicAndDistinct(t *testing.T) {
 	}
 	_ = ts2
 	res, err := client.Images.Generate(context.Background(), openai.ImageGenerateParams{
-		Prompt: "a castle", Size: openai.ImageGenerateParamsSize256x256,
+		Prompt: "a castle", Size: "256x256",
 	})
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
@@ -185,13 +185,13 @@ func TestGenerateValidation(t *testing.T) {
 		{"n eleven", openai.ImageGenerateParams{Prompt: "x", N: openai.Int(11)}, nil, 400, "integer_above_max_value", "n"},
 		{"n string", openai.ImageGenerateParams{Prompt: "x"}, []option.RequestOption{option.WithJSONSet("n", "2")}, 400, "invalid_type", "n"},
 		{"n decimal", openai.ImageGenerateParams{Prompt: "x"}, []option.RequestOption{option.WithJSONSet("n", 1.5)}, 400, "invalid_type", "n"},
-		{"bad size", openai.ImageGenerateParams{Prompt: "x", Size: openai.ImageGenerateParamsSize1792x1024}, nil, 400, "invalid_value", "size"},
+		{"bad size", openai.ImageGenerateParams{Prompt: "x", Size: "1792x1024"}, nil, 400, "invalid_value", "size"},
 		{"auto size", openai.ImageGenerateParams{Prompt: "x", Size: openai.ImageGenerateParamsSizeAuto}, nil, 400, "invalid_value", "size"},
 		{"bad response_format", openai.ImageGenerateParams{Prompt: "x", ResponseFormat: "png"}, nil, 400, "invalid_value", "response_format"},
-		{"hd quality", openai.ImageGenerateParams{Prompt: "x", Quality: openai.ImageGenerateParamsQualityHD}, nil, 400, "invalid_value", "quality"},
+		{"hd quality", openai.ImageGenerateParams{Prompt: "x", Quality: "hd"}, nil, 400, "invalid_value", "quality"},
 		{"gpt-image-only param", openai.ImageGenerateParams{Prompt: "x", OutputFormat: openai.ImageGenerateParamsOutputFormatWebP}, nil, 400, "unsupported_parameter", "output_format"},
 		{"unknown param", openai.ImageGenerateParams{Prompt: "x"}, []option.RequestOption{option.WithJSONSet("colour", "red")}, 400, "unknown_parameter", "colour"},
-		{"unknown model", openai.ImageGenerateParams{Prompt: "x", Model: openai.ImageModelDallE3}, nil, 404, "model_not_found", "model"},
+		{"unknown model", openai.ImageGenerateParams{Prompt: "x", Model: "dall-e-3"}, nil, 404, "model_not_found", "model"},
 		{"other model", openai.ImageGenerateParams{Prompt: "x", Model: "gpt-image-1"}, nil, 404, "model_not_found", "model"},
 	}
 	for _, tc := range tests {
@@ -203,7 +203,7 @@ func TestGenerateValidation(t *testing.T) {
 
 	// The limits themselves are accepted.
 	if _, err := client.Images.Generate(context.Background(), openai.ImageGenerateParams{
-		Prompt: ok, N: openai.Int(dallesim.MaxImages), Size: openai.ImageGenerateParamsSize256x256,
+		Prompt: ok, N: openai.Int(dallesim.MaxImages), Size: "256x256",
 		Style: openai.ImageGenerateParamsStyleVivid,
 	}); err != nil {
 		t.Fatalf("Generate at the limits: %v", err)
@@ -222,7 +222,7 @@ func TestContentPolicy(t *testing.T) {
 	t.Parallel()
 	srv, _, client := start(t, dallesim.Config{})
 	_, err := client.Images.Generate(context.Background(), openai.ImageGenerateParams{Prompt: "a FORBIDDEN garden"})
-	e := wantAPIError(t, err, 400, "invalid_request_error", "content_policy_violation", "")
+	e := asAPIError(t, err, 400, "invalid_request_error", "content_policy_violation", "")
 	if !strings.Contains(e.Message, "safety system") {
 		t.Errorf("message = %q", e.Message)
 	}
@@ -255,14 +255,14 @@ func TestAuthentication(t *testing.T) {
 
 	wrong := newClient(ts, option.WithAPIKey("sk-wrong-key-123456"))
 	_, err := wrong.Images.Generate(context.Background(), params)
-	e := wantAPIError(t, err, 401, "invalid_request_error", "invalid_api_key", "")
+	e := asAPIError(t, err, 401, "invalid_request_error", "invalid_api_key", "")
 	if strings.Contains(e.Message, "sk-wrong-key-123456") {
 		t.Errorf("401 message leaks the key: %q", e.Message)
 	}
 
 	none := newClient(ts, option.WithHeaderDel("Authorization"), option.WithAPIKey(""))
 	_, err = none.Images.Generate(context.Background(), params)
-	e = wantAPIError(t, err, 401, "invalid_request_error", "", "")
+	e = asAPIError(t, err, 401, "invalid_request_error", "", "")
 	if !strings.HasPrefix(e.Message, "You didn't provide an API key") {
 		t.Errorf("message = %q", e.Message)
 	}

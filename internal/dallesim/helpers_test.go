@@ -63,7 +63,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // wantAPIError asserts err is an *openai.Error with the given fields
 // ("" stands for a JSON null param or code).
-func wantAPIError(t *testing.T, err error, status int, typ, code, param string) *openai.Error {
+func wantAPIError(t *testing.T, err error, status int, typ, code, param string) {
 	t.Helper()
 	var apiErr *openai.Error
 	if !errors.As(err, &apiErr) {
@@ -79,6 +79,15 @@ func wantAPIError(t *testing.T, err error, status int, typ, code, param string) 
 	if id := apiErr.Response.Header.Get("x-request-id"); len(id) != 36 {
 		t.Fatalf("x-request-id = %q", id)
 	}
+}
+
+// asAPIError is wantAPIError for callers that go on to check the error's
+// message or headers: it returns the *openai.Error.
+func asAPIError(t *testing.T, err error, status int, typ, code, param string) *openai.Error {
+	t.Helper()
+	wantAPIError(t, err, status, typ, code, param)
+	var apiErr *openai.Error
+	errors.As(err, &apiErr)
 	return apiErr
 }
 

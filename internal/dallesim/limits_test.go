@@ -28,7 +28,7 @@ func TestImagesPerMinuteLimit(t *testing.T) {
 		t.Fatalf("images 4-5: %v", err)
 	}
 	clock.Advance(10 * time.Second)
-	e := wantAPIError(t, gen(1), 429, "requests", "rate_limit_exceeded", "")
+	e := asAPIError(t, gen(1), 429, "requests", "rate_limit_exceeded", "")
 	// The first 3 images leave the window 60s after they were made: 30s from now.
 	if got := e.Response.Header.Get("Retry-After"); got != "30" {
 		t.Errorf("Retry-After = %q, want 30", got)

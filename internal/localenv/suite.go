@@ -41,8 +41,12 @@ func (c *ControlPlane) WriteKubeconfig() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("creating a kubeconfig file: %w", err)
 	}
-	defer f.Close()
-	if _, err := f.Write(c.Env.KubeConfig); err != nil {
+	_, err = f.Write(c.Env.KubeConfig)
+	// Close's error can mean a short file: a kubeconfig that fails to parse.
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", f.Name(), err)
 	}
 	return f.Name(), nil

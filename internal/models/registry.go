@@ -15,10 +15,11 @@ import (
 type Output string
 
 const (
-	// OutputURL: the upstream hosts the image and returns a URL that expires.
+	// OutputURL means the upstream hosts the image and returns a URL that
+	// expires.
 	OutputURL Output = "url"
-	// OutputBase64: the upstream returns the bytes inline (the current GPT
-	// image models); an artifact store must turn them into URLs.
+	// OutputBase64 means the upstream returns the bytes inline (the current
+	// GPT image models); an artifact store must turn them into URLs.
 	OutputBase64 Output = "b64_json"
 )
 

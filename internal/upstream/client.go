@@ -160,7 +160,10 @@ func generateParams(req Request) openai.ImageGenerateParams {
 		ResponseFormat: openai.ImageGenerateParamsResponseFormatURL,
 	}
 	if req.User != "" {
-		p.User = openai.String(req.User)
+		// openai-go deprecates "user" for "safety_identifier"; DALL-E 2's
+		// API (and the simulator) take "user", and changing what goes on
+		// the wire is a decision of its own.
+		p.User = openai.String(req.User) //nolint:staticcheck // SA1019, see above.
 	}
 	return p
 }
@@ -180,7 +183,7 @@ func editParams(req Request) openai.ImageEditParams {
 		p.Mask = openai.File(bytes.NewReader(req.Mask), "mask.png", "image/png")
 	}
 	if req.User != "" {
-		p.User = openai.String(req.User)
+		p.User = openai.String(req.User) //nolint:staticcheck // SA1019, as in generateParams.
 	}
 	return p
 }

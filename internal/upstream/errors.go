@@ -16,22 +16,22 @@ import (
 type Kind string
 
 const (
-	// KindRateLimited: 429 rate_limit_exceeded. Transient; honour RetryAfter.
+	// KindRateLimited is 429 rate_limit_exceeded. Transient; honour RetryAfter.
 	KindRateLimited Kind = "RateLimited"
-	// KindQuota: insufficient_quota and other billing errors. Permanent:
+	// KindQuota is insufficient_quota and other billing errors. Permanent:
 	// retrying cannot succeed until someone pays, and might bill again.
 	KindQuota Kind = "Quota"
-	// KindContentPolicy: the safety system refused the prompt or image.
+	// KindContentPolicy is the safety system refusing the prompt or image.
 	KindContentPolicy Kind = "ContentPolicy"
-	// KindInvalidRequest: any other 4xx the request itself caused.
+	// KindInvalidRequest is any other 4xx the request itself caused.
 	KindInvalidRequest Kind = "InvalidRequest"
-	// KindAuth: 401/403, a bad or unauthorised key.
+	// KindAuth is 401/403, a bad or unauthorised key.
 	KindAuth Kind = "Auth"
-	// KindServer: 5xx or a malformed response. Transient.
+	// KindServer is a 5xx or a malformed response. Transient.
 	KindServer Kind = "Server"
-	// KindNetwork: connection refused or reset, timeout. Transient.
+	// KindNetwork is a refused or reset connection, or a timeout. Transient.
 	KindNetwork Kind = "Network"
-	// KindConfig: the operator cannot make the call at all (no API key).
+	// KindConfig means the operator cannot make the call at all (no API key).
 	KindConfig Kind = "Config"
 )
 

@@ -17,6 +17,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/manager"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 const (
@@ -56,8 +57,8 @@ func (p *directPath) name() string { return pathDirect }
 
 func (p *directPath) do(ctx context.Context, id string) error {
 	resp, err := p.client.Images.Generate(ctx, openai.ImageGenerateParams{
-		Prompt: "bench " + id, Model: openai.ImageModelDallE2, N: openai.Int(1),
-		Size: openai.ImageGenerateParamsSize256x256, ResponseFormat: openai.ImageGenerateParamsResponseFormatURL,
+		Prompt: "bench " + id, Model: models.DALLE2, N: openai.Int(1),
+		Size: "256x256", ResponseFormat: openai.ImageGenerateParamsResponseFormatURL,
 	})
 	if err != nil {
 		return err

@@ -85,7 +85,10 @@ func fetchTo(ctx context.Context, hc *http.Client, url, file string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
 	_, err = io.Copy(f, resp.Body)
+	// Close flushes the file: its error can mean a truncated profile.
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	return err
 }

@@ -192,10 +192,10 @@ func packRow(s Spec, w int, at func(x int) (int, int)) []byte {
 			if c < len(samples) {
 				v = samples[c]
 			}
-			switch {
-			case s.Depth == 16:
+			switch s.Depth {
+			case 16:
 				binary.BigEndian.PutUint16(out[bit/8:], v)
-			case s.Depth == 8:
+			case 8:
 				out[bit/8] = byte(v)
 			default:
 				out[bit/8] |= byte(v&(1<<s.Depth-1)) << (8 - s.Depth - bit%8)
