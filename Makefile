@@ -5,17 +5,23 @@ IMG ?= imagegen-operator:latest
 # Version of the envtest control plane, built from source by hack/setup-envtest.sh.
 ENVTEST_K8S_VERSION ?= 1.37.2
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
+# golangci-lint v2, built from the Go module proxy (newest release that builds with our Go).
+GOLANGCI_LINT_VERSION ?= v2.15.0
 
 GOOS := $(shell go env GOOS)
 GOARCH := $(shell go env GOARCH)
 LOCALBIN ?= $(CURDIR)/bin
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(GOOS)-$(GOARCH)
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+# The versioned file name is the cache key: bumping GOLANGCI_LINT_VERSION builds the new one.
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 # kubectl on PATH, else the one hack/setup-envtest.sh builds.
 KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(ENVTEST_ASSETS)/kubectl)
 CONTAINER_TOOL ?= docker
 # Extra flags for `go test`, e.g. TEST_FLAGS='-run TestX -v'.
 TEST_FLAGS ?=
+# Extra flags for golangci-lint, e.g. LINT_FLAGS='--fix' or LINT_FLAGS='--concurrency=1'.
+LINT_FLAGS ?=
 
 .PHONY: all
 all: build
@@ -43,6 +49,10 @@ fmt: ## Run go fmt.
 .PHONY: vet
 vet: ## Run go vet.
 	go vet ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint with .golangci.yml (builds it into bin/ first if needed).
+	$(GOLANGCI_LINT) run ./... $(LINT_FLAGS)
 
 .PHONY: test
 test: manifests generate setup-envtest ## Run all tests against a local envtest control plane and the DALL-E 2 simulator.
@@ -107,3 +117,12 @@ setup-envtest: ## Build kube-apiserver, etcd and kubectl from source into bin/k8
 controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.
 $(CONTROLLER_GEN):
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT) ## Build golangci-lint from source into bin/ (once per version; cached).
+$(GOLANGCI_LINT):
+	@rm -rf $(LOCALBIN)/.golangci-lint.tmp
+	GOBIN=$(LOCALBIN)/.golangci-lint.tmp go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(LOCALBIN)/.golangci-lint.tmp/golangci-lint $@
+	@rm -rf $(LOCALBIN)/.golangci-lint.tmp
+	ln -sf $(notdir $@) $(LOCALBIN)/golangci-lint
