@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/imagegen/imagegen-operator/internal/httpserver"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/internal/manager"
+	"github.com/imagegen/imagegen-operator/internal/rest"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
@@ -38,7 +40,7 @@ func TestNoOrBadTokenIs401(t *testing.T) {
 		{"forged JWT", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtZSJ9.c2lnbmF0dXJl", `error="invalid_token"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, path := range []string{mcp.MCPPath, mcp.PathGenerate} {
+			for _, path := range []string{httpserver.MCPPath, rest.PathGenerate} {
 				resp := postMCP(t, baseURL+path, tc.token)
 				if resp.StatusCode != http.StatusUnauthorized {
 					t.Errorf("%s: HTTP %d, want 401", path, resp.StatusCode)
@@ -51,8 +53,8 @@ func TestNoOrBadTokenIs401(t *testing.T) {
 		})
 	}
 	// The go-sdk client gets no session either.
-	c := sdk.NewClient(&sdk.Implementation{Name: "t"}, nil)
-	if _, err := c.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: mcpURL, HTTPClient: httpClient(""), MaxRetries: -1}, nil); err == nil {
+	c := sdkmcp.NewClient(&sdkmcp.Implementation{Name: "t"}, nil)
+	if _, err := c.Connect(context.Background(), &sdkmcp.StreamableClientTransport{Endpoint: mcpURL, HTTPClient: httpClient(""), MaxRetries: -1}, nil); err == nil {
 		t.Error("connecting without a token succeeded")
 	}
 	// Probes need no token.
@@ -80,7 +82,7 @@ func TestServiceAccountWithoutRBACIsForbidden(t *testing.T) {
 		t.Errorf("a forbidden call created an ImageRequest")
 	}
 	// Over REST it is an HTTP 403.
-	status, body := postJSON(t, nobodyToken, mcp.PathGenerate, `{"prompt":"x"}`)
+	status, body := postJSON(t, nobodyToken, rest.PathGenerate, `{"prompt":"x"}`)
 	if status != http.StatusForbidden || body.Error.Code != "forbidden" {
 		t.Errorf("REST: %d %+v", status, body)
 	}
@@ -142,14 +144,14 @@ func TestTokenAudiences(t *testing.T) {
 	if err := waitReady(base); err != nil {
 		t.Fatal(err)
 	}
-	if resp := postMCP(t, base+mcp.MCPPath, agentToken); resp.StatusCode != http.StatusUnauthorized {
+	if resp := postMCP(t, base+httpserver.MCPPath, agentToken); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("token for the API server's audience: HTTP %d, want 401", resp.StatusCode)
 	}
 	tok, err := saToken(nsA, "agent", []string{"imagegen-mcp"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := connect(t, base+mcp.MCPPath, tok, "")
+	s := connect(t, base+httpserver.MCPPath, tok, "")
 	res := call(t, s, mcp.ToolListImageRequests, map[string]any{"limit": 1})
 	if res.IsError {
 		t.Errorf("token for imagegen-mcp: %s", text(res))
@@ -188,7 +190,7 @@ func TestCachedTokenExpiringMidRequest(t *testing.T) {
 	if err := waitReady(base); err != nil {
 		t.Fatal(err)
 	}
-	s := connect(t, base+mcp.MCPPath, agentToken, "")
+	s := connect(t, base+httpserver.MCPPath, agentToken, "")
 	for i := 0; i < 3; i++ {
 		if res := call(t, s, mcp.ToolListImageRequests, map[string]any{"limit": 1}); res.IsError {
 			t.Fatalf("call %d: %s", i, text(res))

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -45,9 +45,9 @@ func TestCapabilitiesFollowTheProtocol(t *testing.T) {
 				name = structured(t, call(t, s, mcp.ToolGenerateImage, map[string]any{"prompt": uniquePrompt(t, "follow"), "size": fastSize}))["name"].(string)
 			}
 			res := call(t, s, mcp.ToolGetImageRequest, map[string]any{"name": name})
-			var link *sdk.ResourceLink
+			var link *sdkmcp.ResourceLink
 			for _, c := range res.Content {
-				if l, ok := c.(*sdk.ResourceLink); ok {
+				if l, ok := c.(*sdkmcp.ResourceLink); ok {
 					link = l
 				}
 			}

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -27,10 +27,10 @@ func generateMany(t *testing.T, sessionFor func(i int) *session) {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
 			defer cancel()
-			res, err := s.CallTool(ctx, &sdk.CallToolParams{
+			res, err := s.CallTool(ctx, &sdkmcp.CallToolParams{
 				Name:      mcp.ToolGenerateImage,
 				Arguments: map[string]any{"prompt": fmt.Sprintf("%s #%d", prefix, i), "size": fastSize},
-				Meta:      sdk.Meta{"progressToken": i},
+				Meta:      sdkmcp.Meta{"progressToken": i},
 			})
 			switch {
 			case err != nil:

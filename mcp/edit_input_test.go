@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,11 +36,11 @@ func TestEditNeverWaitsForInput(t *testing.T) {
 
 	s := agent(t)
 	prompt := uniquePrompt(t, "a door in the wall")
-	res, err := s.CallTool(ctx, &sdk.CallToolParams{
+	res, err := s.CallTool(ctx, &sdkmcp.CallToolParams{
 		Name: mcp.ToolEditImage,
 		Arguments: map[string]any{"prompt": prompt, "size": slowSize,
 			"image": b64(pngtest.PNG(64, 64, true, true)), "mask": b64(pngtest.PNG(64, 64, true, true))},
-		Meta: sdk.Meta{"progressToken": "edit"},
+		Meta: sdkmcp.Meta{"progressToken": "edit"},
 	})
 	if err != nil || res.IsError {
 		t.Fatalf("%v %s", err, text(res))

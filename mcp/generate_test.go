@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
@@ -20,10 +20,10 @@ import (
 )
 
 // resourceLinkOf returns a result's resource_link content.
-func resourceLinkOf(t testing.TB, res *sdk.CallToolResult) *sdk.ResourceLink {
+func resourceLinkOf(t testing.TB, res *sdkmcp.CallToolResult) *sdkmcp.ResourceLink {
 	t.Helper()
 	for _, c := range res.Content {
-		if l, ok := c.(*sdk.ResourceLink); ok {
+		if l, ok := c.(*sdkmcp.ResourceLink); ok {
 			return l
 		}
 	}
@@ -36,10 +36,10 @@ func TestGenerateImageStreamsProgressAndReturnsURLs(t *testing.T) {
 	prompt := uniquePrompt(t, "a lighthouse at dusk")
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	res, err := s.CallTool(ctx, &sdk.CallToolParams{
+	res, err := s.CallTool(ctx, &sdkmcp.CallToolParams{
 		Name:      mcp.ToolGenerateImage,
 		Arguments: map[string]any{"prompt": prompt, "n": 2, "size": slowSize},
-		Meta:      sdk.Meta{"progressToken": "gen-1"},
+		Meta:      sdkmcp.Meta{"progressToken": "gen-1"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -116,10 +116,10 @@ func TestGenerateImageStreamsProgressAndReturnsURLs(t *testing.T) {
 
 func TestGenerateImageHeartbeats(t *testing.T) {
 	s := agent(t)
-	res, err := s.CallTool(context.Background(), &sdk.CallToolParams{
+	res, err := s.CallTool(context.Background(), &sdkmcp.CallToolParams{
 		Name:      mcp.ToolGenerateImage,
 		Arguments: map[string]any{"prompt": uniquePrompt(t, "slow"), "size": slowSize},
-		Meta:      sdk.Meta{"progressToken": 7},
+		Meta:      sdkmcp.Meta{"progressToken": 7},
 	})
 	if err != nil || res.IsError {
 		t.Fatalf("%v %s", err, text(res))
@@ -144,7 +144,7 @@ func TestGenerateImagePreview(t *testing.T) {
 	}
 	var thumbs int
 	for _, c := range res.Content {
-		img, ok := c.(*sdk.ImageContent)
+		img, ok := c.(*sdkmcp.ImageContent)
 		if !ok {
 			continue
 		}
@@ -237,10 +237,10 @@ func TestClientCancelLeavesImageRequestToFinish(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			errc := make(chan error, 1)
 			go func() {
-				_, err := s.CallTool(ctx, &sdk.CallToolParams{
+				_, err := s.CallTool(ctx, &sdkmcp.CallToolParams{
 					Name:      mcp.ToolGenerateImage,
 					Arguments: map[string]any{"prompt": prompt, "size": fastSize},
-					Meta:      sdk.Meta{"progressToken": "c"},
+					Meta:      sdkmcp.Meta{"progressToken": "c"},
 				})
 				errc <- err
 			}()
@@ -356,10 +356,10 @@ func TestLegacyProtocol(t *testing.T) {
 	if v := s.InitializeResult().ProtocolVersion; v != "2025-11-25" {
 		t.Fatalf("negotiated %s", v)
 	}
-	res, err := s.CallTool(context.Background(), &sdk.CallToolParams{
+	res, err := s.CallTool(context.Background(), &sdkmcp.CallToolParams{
 		Name:      mcp.ToolGenerateImage,
 		Arguments: map[string]any{"prompt": uniquePrompt(t, "old client"), "size": slowSize},
-		Meta:      sdk.Meta{"progressToken": "legacy"},
+		Meta:      sdkmcp.Meta{"progressToken": "legacy"},
 	})
 	if err != nil || res.IsError {
 		t.Fatalf("%v %s", err, text(res))

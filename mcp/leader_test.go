@@ -4,6 +4,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/imagegen/imagegen-operator/internal/httpserver"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
@@ -22,7 +23,7 @@ func TestFollowerServesMCP(t *testing.T) {
 	if err := waitReady(base); err != nil {
 		t.Fatal(err)
 	}
-	s := connect(t, base+mcp.MCPPath, agentToken, "")
+	s := connect(t, base+httpserver.MCPPath, agentToken, "")
 	res := call(t, s, mcp.ToolGenerateImage, map[string]any{"prompt": uniquePrompt(t, "via the follower"), "size": slowSize, "include_preview": true})
 	if res.IsError {
 		t.Fatal(text(res))

@@ -9,8 +9,9 @@ import (
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/imagegen/imagegen-operator/internal/rest"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
@@ -45,7 +46,7 @@ func TestOddNamesAreInvalidArguments(t *testing.T) {
 
 			// REST: the name is a path segment; a%2Fb and %2e%2e are
 			// percent-encoded there and arrive decoded ("a/b", "..").
-			resp, err := httpClient(agentToken).Get(baseURL + mcp.PathImageRequests + nsA + "/" + tc.name)
+			resp, err := httpClient(agentToken).Get(baseURL + rest.PathImageRequests + nsA + "/" + tc.name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +72,7 @@ func TestOddNamesAreInvalidArguments(t *testing.T) {
 
 			// resources/read, on both protocols: invalid params naming it.
 			for _, c := range []*session{s, legacy} {
-				_, err := c.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "imagerequest://" + nsA + "/" + tc.name})
+				_, err := c.ReadResource(context.Background(), &sdkmcp.ReadResourceParams{URI: "imagerequest://" + nsA + "/" + tc.name})
 				var werr *jsonrpc.Error
 				if !errors.As(err, &werr) || werr.Code != jsonrpc.CodeInvalidParams || !strings.Contains(werr.Message, want) {
 					t.Errorf("resources/read (%s): %v, want JSON-RPC %d containing %q", c.InitializeResult().ProtocolVersion, err, jsonrpc.CodeInvalidParams, want)
@@ -85,11 +86,11 @@ func TestOddNamesAreInvalidArguments(t *testing.T) {
 		})
 	}
 	t.Run("namespace", func(t *testing.T) {
-		if status, body := getREST(t, agentToken, mcp.PathImageRequests+"Team_A/x"); status != http.StatusBadRequest ||
+		if status, body := getREST(t, agentToken, rest.PathImageRequests+"Team_A/x"); status != http.StatusBadRequest ||
 			body.Error.Field != "namespace" || body.Error.Rule != "pattern" {
 			t.Errorf("REST: %d %+v", status, body.Error)
 		}
-		_, err := s.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "imagerequest://Team_A/x"})
+		_, err := s.ReadResource(context.Background(), &sdkmcp.ReadResourceParams{URI: "imagerequest://Team_A/x"})
 		if err == nil || !strings.Contains(err.Error(), "invalid namespace (rule pattern)") {
 			t.Errorf("resources/read: %v", err)
 		}

@@ -12,7 +12,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 )
@@ -31,22 +31,22 @@ const (
 // controller recorded; the upstream's API itself is never called from
 // here) and returns thumbnails. A preview that cannot be made becomes a
 // note, never a failure of the call.
-func (s *Server) previews(ctx context.Context, ir *imagesv1alpha1.ImageRequest) []mcp.Content {
-	var out []mcp.Content
+func (s *server) previews(ctx context.Context, ir *imagesv1alpha1.ImageRequest) []sdkmcp.Content {
+	var out []sdkmcp.Content
 	for i, img := range ir.Status.Images {
 		thumb, err := s.thumbnail(ctx, img.URL)
 		if err != nil {
-			out = append(out, &mcp.TextContent{Text: fmt.Sprintf("No preview of image %d: %v", i+1, err)})
+			out = append(out, &sdkmcp.TextContent{Text: fmt.Sprintf("No preview of image %d: %v", i+1, err)})
 			continue
 		}
-		out = append(out, &mcp.ImageContent{Data: thumb, MIMEType: "image/png"})
+		out = append(out, &sdkmcp.ImageContent{Data: thumb, MIMEType: "image/png"})
 	}
 	return out
 }
 
 // thumbnail fetches rawURL and scales it so its longest side is at most
 // PreviewMaxSide, as PNG.
-func (s *Server) thumbnail(ctx context.Context, rawURL string) ([]byte, error) {
+func (s *server) thumbnail(ctx context.Context, rawURL string) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("not an http(s) URL")
@@ -55,7 +55,7 @@ func (s *Server) thumbnail(ctx context.Context, rawURL string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
-	resp, err := s.opts.PreviewClient.Do(req)
+	resp, err := s.preview.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("downloading: %w", err)
 	}

@@ -2,13 +2,12 @@ package mcp
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
 
 // progressReporter turns a waiting call's states into
@@ -17,7 +16,7 @@ import (
 // heartbeats included.
 type progressReporter struct {
 	ctx     context.Context
-	session *mcp.ServerSession
+	session *sdkmcp.ServerSession
 	token   any
 	start   time.Time
 	total   float64
@@ -26,7 +25,7 @@ type progressReporter struct {
 }
 
 // newProgressReporter returns nil when the client sent no progress token.
-func newProgressReporter(ctx context.Context, req *mcp.CallToolRequest, wait time.Duration, onError func(error)) *progressReporter {
+func newProgressReporter(ctx context.Context, req *sdkmcp.CallToolRequest, wait time.Duration, onError func(error)) *progressReporter {
 	token := req.Params.GetProgressToken()
 	if token == nil || req.Session == nil {
 		return nil
@@ -43,11 +42,11 @@ func (p *progressReporter) report(ir *imagesv1alpha1.ImageRequest, heartbeat boo
 		progress = p.last + 0.001
 	}
 	p.last = progress
-	msg := describeState(ir)
+	msg := imagerequests.Describe(ir)
 	if heartbeat {
 		msg = "still waiting: " + msg
 	}
-	err := p.session.NotifyProgress(p.ctx, &mcp.ProgressNotificationParams{
+	err := p.session.NotifyProgress(p.ctx, &sdkmcp.ProgressNotificationParams{
 		ProgressToken: p.token,
 		Progress:      progress,
 		Total:         max(p.total, progress),
@@ -56,32 +55,4 @@ func (p *progressReporter) report(ir *imagesv1alpha1.ImageRequest, heartbeat boo
 	if err != nil && p.onError != nil {
 		p.onError(err)
 	}
-}
-
-// describeState is one line about where a request is.
-func describeState(ir *imagesv1alpha1.ImageRequest) string {
-	st := ir.Status
-	phase := st.Phase
-	if phase == "" {
-		phase = imagesv1alpha1.PhasePending
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "ImageRequest %s/%s is %s", ir.Namespace, ir.Name, phase)
-	if st.Attempts > 0 {
-		fmt.Fprintf(&b, " (attempt %d)", st.Attempts)
-	}
-	switch {
-	case phase == imagesv1alpha1.PhaseSucceeded:
-		fmt.Fprintf(&b, ": %d image(s) ready", len(st.Images))
-	case st.Reason != "" && st.Reason != imagesv1alpha1.ReasonAccepted:
-		fmt.Fprintf(&b, ": %s", st.Reason)
-		if st.Message != "" {
-			fmt.Fprintf(&b, ": %s", st.Message)
-		}
-	case phase == imagesv1alpha1.PhasePending && st.Attempts == 0:
-		b.WriteString(": waiting for the controller")
-	case phase == imagesv1alpha1.PhaseRunning:
-		b.WriteString(": the upstream is painting")
-	}
-	return b.String()
 }

@@ -5,14 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
+	"github.com/imagegen/imagegen-operator/internal/rules"
 )
 
 // resourcePageSize is how many ImageRequests one resources/list page holds.
@@ -27,9 +26,9 @@ const cacheScopePrivate = "private"
 // ImageRequests. The SDK lists only resources added with AddResource, and
 // ours are per-caller objects behind a template, so it would always answer
 // an empty list and resource pickers would show nothing.
-func (s *Server) resourcesListMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
-		if r, ok := req.(*mcp.ListResourcesRequest); ok && method == "resources/list" {
+func (s *server) resourcesListMiddleware(next sdkmcp.MethodHandler) sdkmcp.MethodHandler {
+	return func(ctx context.Context, method string, req sdkmcp.Request) (sdkmcp.Result, error) {
+		if r, ok := req.(*sdkmcp.ListResourcesRequest); ok && method == "resources/list" {
 			return s.listResources(ctx, r)
 		}
 		return next(ctx, method, req)
@@ -39,9 +38,9 @@ func (s *Server) resourcesListMiddleware(next mcp.MethodHandler) mcp.MethodHandl
 // listResources lists the ImageRequests of the caller's default namespace
 // (its ServiceAccount's, else the server's), newest first, a page at a
 // time. It needs list rights there, as list_image_requests does.
-func (s *Server) listResources(ctx context.Context, req *mcp.ListResourcesRequest) (*mcp.ListResourcesResult, error) {
-	caller := callerFrom(ctx, tokenInfo(req.Extra))
-	ns, err := s.resolveNamespace(caller, "")
+func (s *server) listResources(ctx context.Context, req *sdkmcp.ListResourcesRequest) (*sdkmcp.ListResourcesResult, error) {
+	caller := imagerequests.CallerFrom(ctx)
+	ns, err := s.svc.ResolveNamespace(caller, "")
 	if err != nil {
 		return nil, err
 	}
@@ -51,15 +50,10 @@ func (s *Server) listResources(ctx context.Context, req *mcp.ListResourcesReques
 			return nil, err
 		}
 	}
-	if err := s.authz.authorize(ctx, caller, "list", ns, ""); err != nil {
+	items, err := s.svc.List(ctx, caller, ns)
+	if err != nil {
 		return nil, err
 	}
-	var list imagesv1alpha1.ImageRequestList
-	if err := s.reader.List(ctx, &list, client.InNamespace(ns)); err != nil {
-		return nil, fmt.Errorf("listing ImageRequests in %q: %w", ns, err)
-	}
-	items := list.Items
-	sortNewestFirst(items)
 	start := 0
 	if after != nil {
 		start = len(items)
@@ -71,7 +65,7 @@ func (s *Server) listResources(ctx context.Context, req *mcp.ListResourcesReques
 		}
 	}
 	page := items[start:min(start+resourcePageSize, len(items))]
-	res := &mcp.ListResourcesResult{Resources: make([]*mcp.Resource, 0, len(page))}
+	res := &sdkmcp.ListResourcesResult{Resources: make([]*sdkmcp.Resource, 0, len(page))}
 	res.CacheScope = cacheScopePrivate
 	for i := range page {
 		res.Resources = append(res.Resources, resourceOf(&page[i]))
@@ -82,24 +76,9 @@ func (s *Server) listResources(ctx context.Context, req *mcp.ListResourcesReques
 	return res, nil
 }
 
-// sortNewestFirst orders requests by creation time, newest first, and by
-// name (descending) within one second, so the order is total and a cursor
-// can point into it.
-func sortNewestFirst(items []imagesv1alpha1.ImageRequest) {
-	slices.SortFunc(items, func(a, b imagesv1alpha1.ImageRequest) int {
-		if c := b.CreationTimestamp.Compare(a.CreationTimestamp.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(b.Name, a.Name)
-	})
-}
-
 // resourceOf is how a request appears in resources/list.
-func resourceOf(ir *imagesv1alpha1.ImageRequest) *mcp.Resource {
-	phase := ir.Status.Phase
-	if phase == "" {
-		phase = imagesv1alpha1.PhasePending
-	}
+func resourceOf(ir *imagesv1alpha1.ImageRequest) *sdkmcp.Resource {
+	phase := imagerequests.PhaseOf(ir)
 	modified := ir.CreationTimestamp.Time
 	if ct := ir.Status.CompletionTime; ct != nil {
 		modified = ct.Time
@@ -108,19 +87,19 @@ func resourceOf(ir *imagesv1alpha1.ImageRequest) *mcp.Resource {
 	if len(prompt) > 80 {
 		prompt = append(prompt[:80], '…')
 	}
-	return &mcp.Resource{
+	return &sdkmcp.Resource{
 		URI:   resourceURI(ir.Namespace, ir.Name),
 		Name:  ir.Name,
 		Title: fmt.Sprintf("ImageRequest %s/%s", ir.Namespace, ir.Name),
 		Description: fmt.Sprintf("%s %s (%d × %s), created %s: %q", phase, ir.Spec.Operation, ir.Spec.N, ir.Spec.Size,
 			ir.CreationTimestamp.UTC().Format(time.RFC3339), string(prompt)),
 		MIMEType:    "application/json",
-		Annotations: &mcp.Annotations{LastModified: modified.UTC().Format(time.RFC3339)},
+		Annotations: &sdkmcp.Annotations{LastModified: modified.UTC().Format(time.RFC3339)},
 	}
 }
 
 // pageCursor is where a resources/list page ended: the last request it
-// held. Pages continue after it in sortNewestFirst's order, so requests
+// held. Pages continue after it in imagerequests.SortNewestFirst's order, so requests
 // created meanwhile neither shift nor repeat the later pages.
 type pageCursor struct {
 	Namespace string `json:"ns"`
@@ -141,7 +120,7 @@ func encodeCursor(ns string, last *imagesv1alpha1.ImageRequest) string {
 }
 
 func decodeCursor(s, ns string) (*pageCursor, error) {
-	invalid := &InputError{Field: "cursor", Rule: "cursor", Message: "is not a nextCursor this server returned for this caller; list again without a cursor"}
+	invalid := &imagerequests.InputError{Field: "cursor", Rule: rules.Cursor, Message: "is not a nextCursor this server returned for this caller; list again without a cursor"}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, invalid

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,11 +18,11 @@ import (
 
 // listAll pages through resources/list and returns every resource and
 // the pages' sizes, checking what every page must be.
-func listAll(t *testing.T, s *session) (all []*sdk.Resource, pages []int) {
+func listAll(t *testing.T, s *session) (all []*sdkmcp.Resource, pages []int) {
 	t.Helper()
 	cursor := ""
 	for range 100 {
-		res, err := s.ListResources(context.Background(), &sdk.ListResourcesParams{Cursor: cursor})
+		res, err := s.ListResources(context.Background(), &sdkmcp.ListResourcesParams{Cursor: cursor})
 		if err != nil {
 			t.Fatalf("resources/list (cursor %q): %v", cursor, err)
 		}
@@ -71,7 +71,7 @@ func TestResourcesListPagesTheCallersRequests(t *testing.T) {
 		t.Run("protocol "+protocol, func(t *testing.T) {
 			s := connect(t, mcpURL, agentToken, protocol)
 			// The list is read from the informer: wait until it has them all.
-			var all []*sdk.Resource
+			var all []*sdkmcp.Resource
 			var pages []int
 			deadline := time.Now().Add(timeout)
 			for {
@@ -122,7 +122,7 @@ func TestResourcesListPagesTheCallersRequests(t *testing.T) {
 				}
 			}
 			// What is listed can be read.
-			if _, err := s.ReadResource(ctx, &sdk.ReadResourceParams{URI: all[0].URI}); err != nil {
+			if _, err := s.ReadResource(ctx, &sdkmcp.ReadResourceParams{URI: all[0].URI}); err != nil {
 				t.Errorf("reading the first listed resource: %v", err)
 			}
 		})
@@ -137,7 +137,7 @@ func TestResourceReadIsPrivate(t *testing.T) {
 	uri := structured(t, call(t, s, mcp.ToolGenerateImage, map[string]any{"prompt": uniquePrompt(t, "private"), "size": fastSize}))["uri"].(string)
 	for _, protocol := range []string{"", "2025-11-25"} {
 		c := connect(t, mcpURL, agentToken, protocol)
-		res, err := c.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: uri})
+		res, err := c.ReadResource(context.Background(), &sdkmcp.ReadResourceParams{URI: uri})
 		if err != nil {
 			t.Fatal(err)
 		}

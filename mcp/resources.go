@@ -5,15 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
+	"github.com/imagegen/imagegen-operator/internal/rules"
 )
 
 // resourceScheme is the URI scheme of ImageRequest resources.
@@ -31,8 +32,8 @@ const subscriptionProtocol = "2026-07-28"
 // requests, capabilities and texts of its protocol version, and JSON-RPC
 // error codes for the resource handlers' errors (the outermost, so it also
 // codes what the others return).
-func (s *Server) addResources(srv *mcp.Server) {
-	srv.AddResourceTemplate(&mcp.ResourceTemplate{
+func (s *server) addResources(srv *sdkmcp.Server) {
+	srv.AddResourceTemplate(&sdkmcp.ResourceTemplate{
 		URITemplate: ResourceTemplate,
 		Name:        "imagerequest",
 		Title:       "ImageRequest",
@@ -52,9 +53,9 @@ func parseResourceURI(uri string) (namespace, name string, err error) {
 		namespace, name, ok = strings.Cut(rest, "/")
 	}
 	if !ok {
-		return "", "", &InputError{Field: "uri", Rule: "template", Message: fmt.Sprintf("%q is not an ImageRequest resource; the form is %s", uri, ResourceTemplate)}
+		return "", "", &imagerequests.InputError{Field: "uri", Rule: rules.Template, Message: fmt.Sprintf("%q is not an ImageRequest resource; the form is %s", uri, ResourceTemplate)}
 	}
-	if ierr := checkRequestKey(namespace, name); ierr != nil {
+	if ierr := imagerequests.CheckRequestKey(namespace, name); ierr != nil {
 		return "", "", ierr
 	}
 	return namespace, name, nil
@@ -77,21 +78,18 @@ type resourceMetadata struct {
 	Annotations       map[string]string `json:"annotations,omitempty"`
 }
 
-func (s *Server) readResource(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+func (s *server) readResource(ctx context.Context, req *sdkmcp.ReadResourceRequest) (*sdkmcp.ReadResourceResult, error) {
 	uri := req.Params.URI
 	ns, name, err := parseResourceURI(uri)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authz.authorize(ctx, callerFrom(ctx, tokenInfo(req.Extra)), "get", ns, name); err != nil {
-		return nil, err
-	}
-	ir, err := s.getRequest(ctx, ns, name)
+	ir, err := s.svc.Get(ctx, imagerequests.CallerFrom(ctx), ns, name)
 	if apierrors.IsNotFound(err) {
-		return nil, mcp.ResourceNotFoundError(uri)
+		return nil, sdkmcp.ResourceNotFoundError(uri)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading ImageRequest %s/%s: %w", ns, name, err)
+		return nil, err
 	}
 	doc := resourceDocument{
 		APIVersion: imagesv1alpha1.GroupVersion.String(),
@@ -107,7 +105,7 @@ func (s *Server) readResource(ctx context.Context, req *mcp.ReadResourceRequest)
 	if err != nil {
 		return nil, fmt.Errorf("encoding ImageRequest %s/%s: %w", ns, name, err)
 	}
-	res := &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "application/json", Text: string(b)}}}
+	res := &sdkmcp.ReadResourceResult{Contents: []*sdkmcp.ResourceContents{{URI: uri, MIMEType: "application/json", Text: string(b)}}}
 	// Read as this caller, after its own SubjectAccessReview.
 	res.CacheScope = cacheScopePrivate
 	return res, nil
@@ -131,7 +129,7 @@ func requestAnnotations(ir *imagesv1alpha1.ImageRequest) map[string]string {
 // subscribe authorises a subscription and counts it, so status changes of
 // that request are announced. See doc.go for why only subscriptions/listen
 // (protocol 2026-07-28 and later) is accepted.
-func (s *Server) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error {
+func (s *server) subscribe(ctx context.Context, req *sdkmcp.SubscribeRequest) error {
 	if v := req.ProtocolVersion(); !canSubscribe(v) {
 		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("resource subscriptions need protocol %s or later (subscriptions/listen): this server is stateless, so a %s resources/subscribe session ends with its HTTP request and could never be notified; read %s again, call get_image_request, or wait in generate_image/edit_image, which streams progress",
 			subscriptionProtocol, v, req.Params.URI)}
@@ -141,65 +139,30 @@ func (s *Server) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error
 	if err != nil {
 		return err
 	}
-	if err := s.authz.authorize(ctx, callerFrom(ctx, tokenInfo(req.Extra)), "get", ns, name); err != nil {
+	if _, err := s.svc.Get(ctx, imagerequests.CallerFrom(ctx), ns, name); apierrors.IsNotFound(err) {
+		return sdkmcp.ResourceNotFoundError(uri)
+	} else if err != nil {
 		return err
 	}
-	if _, err := s.getRequest(ctx, ns, name); apierrors.IsNotFound(err) {
-		return mcp.ResourceNotFoundError(uri)
-	} else if err != nil {
-		return fmt.Errorf("reading ImageRequest %s/%s: %w", ns, name, err)
-	}
-	s.subs.add(uri)
+	s.svc.Subscribe(ns, name)
 	return nil
 }
 
-func (s *Server) unsubscribe(_ context.Context, req *mcp.UnsubscribeRequest) error {
-	s.subs.remove(req.Params.URI)
+func (s *server) unsubscribe(_ context.Context, req *sdkmcp.UnsubscribeRequest) error {
+	if ns, name, err := parseResourceURI(req.Params.URI); err == nil {
+		s.svc.Unsubscribe(ns, name)
+	}
 	return nil
 }
 
-// statusChanged is the hub's hook: announce the change to subscribers.
-func (s *Server) statusChanged(key types.NamespacedName) {
-	uri := resourceURI(key.Namespace, key.Name)
-	if !s.subs.has(uri) {
-		return
-	}
+// announceChange is told by the service of a status change of a
+// subscribed request: announce it to the subscribers (never blocking the
+// informer).
+func (s *server) announceChange(namespace, name string) {
+	uri := resourceURI(namespace, name)
 	go func() {
-		if err := s.mcp.ResourceUpdated(context.Background(), &mcp.ResourceUpdatedNotificationParams{URI: uri}); err != nil {
+		if err := s.mcp.ResourceUpdated(context.Background(), &sdkmcp.ResourceUpdatedNotificationParams{URI: uri}); err != nil {
 			s.log.V(1).Info("announcing a resource update failed", "uri", uri, "error", err.Error())
 		}
 	}()
-}
-
-// subscriptions counts the live subscriptions per URI.
-type subscriptions struct {
-	mu    sync.Mutex
-	count map[string]int
-}
-
-func newSubscriptions() *subscriptions { return &subscriptions{count: map[string]int{}} }
-
-func (s *subscriptions) add(uri string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.count[uri]++
-	activeWaiters.Inc()
-}
-
-func (s *subscriptions) remove(uri string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.count[uri] == 0 {
-		return
-	}
-	activeWaiters.Dec()
-	if s.count[uri]--; s.count[uri] == 0 {
-		delete(s.count, uri)
-	}
-}
-
-func (s *subscriptions) has(uri string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.count[uri] > 0
 }

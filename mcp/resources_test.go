@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/mcp"
@@ -15,7 +15,7 @@ import (
 
 func readDoc(t *testing.T, s *session, uri string) map[string]any {
 	t.Helper()
-	res, err := s.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: uri})
+	res, err := s.ReadResource(context.Background(), &sdkmcp.ReadResourceParams{URI: uri})
 	if err != nil {
 		t.Fatalf("reading %s: %v", uri, err)
 	}
@@ -48,11 +48,11 @@ func TestResourceTemplateAndRead(t *testing.T) {
 	if doc["kind"] != "ImageRequest" || spec["prompt"] != prompt || status["phase"] != "Succeeded" || meta["name"] != out["name"] {
 		t.Errorf("document = %v", doc)
 	}
-	if _, err := s.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "imagerequest://" + nsA + "/does-not-exist"}); err == nil ||
+	if _, err := s.ReadResource(context.Background(), &sdkmcp.ReadResourceParams{URI: "imagerequest://" + nsA + "/does-not-exist"}); err == nil ||
 		!strings.Contains(err.Error(), "not found") {
 		t.Errorf("reading a missing request: %v", err)
 	}
-	if _, err := s.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "imagerequest://" + nsB + "/" + out["name"].(string)}); err == nil ||
+	if _, err := s.ReadResource(context.Background(), &sdkmcp.ReadResourceParams{URI: "imagerequest://" + nsB + "/" + out["name"].(string)}); err == nil ||
 		!strings.Contains(err.Error(), "forbidden") {
 		t.Errorf("reading in a namespace the caller may not read: %v", err)
 	}
@@ -65,7 +65,7 @@ func TestResourceSubscription(t *testing.T) {
 	s := agent(t)
 	out := structured(t, call(t, s, mcp.ToolGenerateImage, map[string]any{"prompt": uniquePrompt(t, "watch me"), "size": slowSize, "wait_seconds": 0}))
 	uri := out["uri"].(string)
-	if err := s.Subscribe(context.Background(), &sdk.SubscribeParams{URI: uri}); err != nil {
+	if err := s.Subscribe(context.Background(), &sdkmcp.SubscribeParams{URI: uri}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -81,7 +81,7 @@ func TestResourceSubscription(t *testing.T) {
 				t.Fatalf("notified about %s, want %s", got, uri)
 			}
 			if readDoc(t, s, uri)["status"].(map[string]any)["phase"] == string(imagesv1alpha1.PhaseSucceeded) {
-				if err := s.Unsubscribe(context.Background(), &sdk.UnsubscribeParams{URI: uri}); err != nil {
+				if err := s.Unsubscribe(context.Background(), &sdkmcp.UnsubscribeParams{URI: uri}); err != nil {
 					t.Fatal(err)
 				}
 				return
@@ -96,7 +96,7 @@ func TestSubscriptionRefusedWhereItCannotWork(t *testing.T) {
 	s := agent(t)
 	name := structured(t, call(t, s, mcp.ToolGenerateImage, map[string]any{"prompt": uniquePrompt(t, "x"), "size": fastSize}))["name"].(string)
 	legacy := connect(t, mcpURL, agentToken, "2025-11-25")
-	err := legacy.Subscribe(context.Background(), &sdk.SubscribeParams{URI: "imagerequest://" + nsA + "/" + name})
+	err := legacy.Subscribe(context.Background(), &sdkmcp.SubscribeParams{URI: "imagerequest://" + nsA + "/" + name})
 	if err == nil || !strings.Contains(err.Error(), "subscriptions/listen") {
 		t.Errorf("a legacy resources/subscribe to a stateless server: %v, want a refusal explaining why", err)
 	}

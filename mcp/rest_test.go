@@ -14,7 +14,7 @@ import (
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
 	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
-	"github.com/imagegen/imagegen-operator/mcp"
+	"github.com/imagegen/imagegen-operator/internal/rest"
 )
 
 // restBody is any answer of the REST endpoints.
@@ -86,7 +86,7 @@ func multipartEdit(t *testing.T, fields map[string]string, files map[string][]by
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, baseURL+mcp.PathEdit, &buf)
+	req, _ := http.NewRequest(http.MethodPost, baseURL+rest.PathEdit, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return req
 }
@@ -98,7 +98,7 @@ func jsonBody(prompt string, extra string) string {
 
 func TestRESTGenerate(t *testing.T) {
 	prompt := uniquePrompt(t, "rest lighthouse")
-	status, body := postJSON(t, agentToken, mcp.PathGenerate, jsonBody(prompt, `,"params":{"n":2,"size":"256x256","model":"dall-e-2"}`))
+	status, body := postJSON(t, agentToken, rest.PathGenerate, jsonBody(prompt, `,"params":{"n":2,"size":"256x256","model":"dall-e-2"}`))
 	if status != http.StatusOK {
 		t.Fatalf("HTTP %d: %+v", status, body)
 	}
@@ -115,7 +115,7 @@ func TestRESTGenerate(t *testing.T) {
 		t.Errorf("request %+v %+v", ir.Annotations, ir.Spec)
 	}
 	// Polling a finished request answers the same.
-	status, again := getREST(t, agentToken, mcp.PathImageRequests+nsA+"/"+body.Name)
+	status, again := getREST(t, agentToken, rest.PathImageRequests+nsA+"/"+body.Name)
 	if status != http.StatusOK || strings.Join(again.ImageURLs, ",") != strings.Join(body.ImageURLs, ",") {
 		t.Errorf("GET: %d %+v", status, again)
 	}
@@ -154,7 +154,7 @@ func TestRESTValidationErrors(t *testing.T) {
 			return jsonReq(jsonBody("x", `,"params":{"n":1,"size":"256x256","n":2}`))
 		}, "params.n", "unique"},
 		{"bad size", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"size":"1x1"}`)) }, "params.size", "enum"},
-		{"empty prompt", func(t *testing.T) *http.Request { return jsonReq(jsonBody("", "")) }, "prompt", "required"},
+		{"empty prompt", func(t *testing.T) *http.Request { return jsonReq(jsonBody("", "")) }, "prompt", "minLength"}, // the schema's word, as MCP says (issue 9)
 		{"prompt with NUL", func(t *testing.T) *http.Request { return jsonReq(jsonBody("a cat\x00", "")) }, "prompt", "controlCharacters"},
 		{"prompt with ESC", func(t *testing.T) *http.Request { return jsonReq(jsonBody("\x1b[2Ja cat", "")) }, "prompt", "controlCharacters"},
 		{"multipart prompt with DEL", func(t *testing.T) *http.Request {
@@ -212,14 +212,14 @@ func TestRESTValidationErrors(t *testing.T) {
 }
 
 func jsonReq(body string) *http.Request {
-	req, _ := http.NewRequest(http.MethodPost, baseURL+mcp.PathGenerate, strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, baseURL+rest.PathGenerate, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return req
 }
 
 func TestRESTUpstreamOutcomes(t *testing.T) {
 	t.Run("content policy is 422", func(t *testing.T) {
-		status, body := postJSON(t, agentToken, mcp.PathGenerate, jsonBody(uniquePrompt(t, "a forbidden thing"), `,"params":{"size":"256x256"}`))
+		status, body := postJSON(t, agentToken, rest.PathGenerate, jsonBody(uniquePrompt(t, "a forbidden thing"), `,"params":{"size":"256x256"}`))
 		if status != http.StatusUnprocessableEntity || body.Error.Code != "content_policy_violation" || !strings.Contains(body.Error.Message, "content_policy_violation") {
 			t.Errorf("HTTP %d %+v", status, body.Error)
 		}
@@ -231,7 +231,7 @@ func TestRESTUpstreamOutcomes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		status, body := postJSON(t, agentToken, mcp.PathGenerate, jsonBody(prompt, `,"params":{"size":"256x256"}`))
+		status, body := postJSON(t, agentToken, rest.PathGenerate, jsonBody(prompt, `,"params":{"size":"256x256"}`))
 		if status != http.StatusTooManyRequests || body.Error.Code != "rate_limited" {
 			t.Fatalf("HTTP %d %+v", status, body.Error)
 		}
@@ -244,7 +244,7 @@ func TestRESTUpstreamOutcomes(t *testing.T) {
 		if err := sim.AddFault(dallesim.Fault{Kind: dallesim.FaultBillingHardLimit, Match: prompt}); err != nil {
 			t.Fatal(err)
 		}
-		status, body := postJSON(t, agentToken, mcp.PathGenerate, jsonBody(prompt, `,"params":{"size":"256x256"}`))
+		status, body := postJSON(t, agentToken, rest.PathGenerate, jsonBody(prompt, `,"params":{"size":"256x256"}`))
 		if status != http.StatusBadGateway || body.Error.Code != "upstream_error" || !strings.Contains(body.Error.Message, "billing_hard_limit") {
 			t.Errorf("HTTP %d %+v", status, body.Error)
 		}
@@ -256,7 +256,7 @@ func TestRESTUpstreamOutcomes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		status, body := postJSON(t, agentToken, mcp.PathGenerate, jsonBody(prompt, `,"params":{"size":"256x256"}`))
+		status, body := postJSON(t, agentToken, rest.PathGenerate, jsonBody(prompt, `,"params":{"size":"256x256"}`))
 		if status != http.StatusBadGateway || !strings.Contains(body.Error.Message, imagesv1alpha1.ReasonAttemptsExhausted) {
 			t.Errorf("HTTP %d %+v", status, body.Error)
 		}
@@ -264,11 +264,11 @@ func TestRESTUpstreamOutcomes(t *testing.T) {
 }
 
 func TestRESTWaitElapsedIs202ThenPoll(t *testing.T) {
-	status, body := postJSON(t, agentToken, mcp.PathGenerate, jsonBody(uniquePrompt(t, "later"), `,"params":{"size":"`+slowSize+`"},"wait_seconds":0`))
+	status, body := postJSON(t, agentToken, rest.PathGenerate, jsonBody(uniquePrompt(t, "later"), `,"params":{"size":"`+slowSize+`"},"wait_seconds":0`))
 	if status != http.StatusAccepted || body.Name == "" || body.Error.Code != "wait_elapsed" {
 		t.Fatalf("HTTP %d %+v", status, body)
 	}
-	want := mcp.PathImageRequests + nsA + "/" + body.Name
+	want := rest.PathImageRequests + nsA + "/" + body.Name
 	if body.PollURL != want || body.header.Get("Location") != want {
 		t.Fatalf("poll URL %q, Location %q, want %q", body.PollURL, body.header.Get("Location"), want)
 	}
@@ -286,10 +286,10 @@ func TestRESTWaitElapsedIs202ThenPoll(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if status, got := getREST(t, agentToken, mcp.PathImageRequests+nsA+"/no-such-request"); status != http.StatusNotFound || got.Error.Code != "not_found" {
+	if status, got := getREST(t, agentToken, rest.PathImageRequests+nsA+"/no-such-request"); status != http.StatusNotFound || got.Error.Code != "not_found" {
 		t.Errorf("missing request: %d %+v", status, got)
 	}
-	if status, got := getREST(t, agentToken, mcp.PathImageRequests+nsB+"/"+body.Name); status != http.StatusForbidden {
+	if status, got := getREST(t, agentToken, rest.PathImageRequests+nsB+"/"+body.Name); status != http.StatusForbidden {
 		t.Errorf("other namespace: %d %+v", status, got)
 	}
 }

@@ -5,9 +5,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
 
 // ImageOutput is one result image.
@@ -37,10 +38,7 @@ func resourceURI(namespace, name string) string {
 
 func outputOf(ir *imagesv1alpha1.ImageRequest) *ImageRequestOutput {
 	st := ir.Status
-	phase := st.Phase
-	if phase == "" {
-		phase = imagesv1alpha1.PhasePending
-	}
+	phase := imagerequests.PhaseOf(ir)
 	out := &ImageRequestOutput{
 		Namespace:        ir.Namespace,
 		Name:             ir.Name,
@@ -64,8 +62,8 @@ func outputOf(ir *imagesv1alpha1.ImageRequest) *ImageRequestOutput {
 
 // resourceLink points the client at the request's resource and says how a
 // client of protocol version protocol can follow it.
-func resourceLink(ir *imagesv1alpha1.ImageRequest, protocol string) *mcp.ResourceLink {
-	return &mcp.ResourceLink{
+func resourceLink(ir *imagesv1alpha1.ImageRequest, protocol string) *sdkmcp.ResourceLink {
+	return &sdkmcp.ResourceLink{
 		URI:         resourceURI(ir.Namespace, ir.Name),
 		Name:        ir.Name,
 		Title:       fmt.Sprintf("ImageRequest %s/%s", ir.Namespace, ir.Name),
@@ -98,7 +96,7 @@ func summaryText(ir *imagesv1alpha1.ImageRequest, waited time.Duration) string {
 		fmt.Fprintf(&b, "ImageRequest %s failed after %d attempt(s): %s: %s", key, st.Attempts, st.Reason, st.Message)
 	default:
 		fmt.Fprintf(&b, "%s after waiting %s. The work goes on and is not cancelled: call get_image_request with namespace %q and name %q (or read %s) to get the images.",
-			describeState(ir), waited.Round(time.Second), ir.Namespace, ir.Name, resourceURI(ir.Namespace, ir.Name))
+			imagerequests.Describe(ir), waited.Round(time.Second), ir.Namespace, ir.Name, resourceURI(ir.Namespace, ir.Name))
 	}
 	return b.String()
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
 
 // CodeForbidden is the JSON-RPC error code of a request the caller's RBAC
@@ -35,8 +37,8 @@ func rpcError(err error) error {
 	if err == nil || (errors.As(err, &coded) && coded.Code != 0) {
 		return err
 	}
-	var fe *ForbiddenError
-	switch ies := asInputErrors(err); {
+	var fe *imagerequests.ForbiddenError
+	switch ies := imagerequests.AsInputErrors(err); {
 	case ies != nil:
 		data, _ := json.Marshal(rpcErrorData{Field: ies[0].Field, Rule: ies[0].Rule})
 		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: err.Error(), Data: data}
@@ -58,8 +60,8 @@ var codedMethods = map[string]bool{
 }
 
 // rpcErrorMiddleware codes the errors of codedMethods; see rpcError.
-func rpcErrorMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+func rpcErrorMiddleware(next sdkmcp.MethodHandler) sdkmcp.MethodHandler {
+	return func(ctx context.Context, method string, req sdkmcp.Request) (sdkmcp.Result, error) {
 		res, err := next(ctx, method, req)
 		if err != nil && codedMethods[method] {
 			err = rpcError(err)

@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
 
 func TestRPCError(t *testing.T) {
@@ -16,11 +18,11 @@ func TestRPCError(t *testing.T) {
 		wantCode int64
 		wantData string
 	}{
-		{"input error", fmt.Errorf("reading: %w", &InputError{Field: "name", Rule: "pattern", Message: "bad"}), jsonrpc.CodeInvalidParams, `{"field":"name","rule":"pattern"}`},
-		{"input errors", InputErrors{{Field: "cursor", Rule: "cursor", Message: "bad"}}, jsonrpc.CodeInvalidParams, `{"field":"cursor","rule":"cursor"}`},
-		{"forbidden", &ForbiddenError{User: "u", Verb: "get", Namespace: "ns"}, CodeForbidden, ""},
+		{"input error", fmt.Errorf("reading: %w", &imagerequests.InputError{Field: "name", Rule: "pattern", Message: "bad"}), jsonrpc.CodeInvalidParams, `{"field":"name","rule":"pattern"}`},
+		{"input errors", imagerequests.InputErrors{{Field: "cursor", Rule: "cursor", Message: "bad"}}, jsonrpc.CodeInvalidParams, `{"field":"cursor","rule":"cursor"}`},
+		{"forbidden", &imagerequests.ForbiddenError{User: "u", Verb: "get", Namespace: "ns"}, CodeForbidden, ""},
 		{"server fault", errors.New("reading ImageRequest a/b: etcd is down"), jsonrpc.CodeInternalError, ""},
-		{"already coded", mcp.ResourceNotFoundError("imagerequest://a/b"), jsonrpc.CodeInvalidParams, `{"uri":"imagerequest://a/b"}`},
+		{"already coded", sdkmcp.ResourceNotFoundError("imagerequest://a/b"), jsonrpc.CodeInvalidParams, `{"uri":"imagerequest://a/b"}`},
 		{"coded and wrapped", fmt.Errorf("x: %w", &jsonrpc.Error{Code: -32022, Message: "old"}), -32022, ""},
 	}
 	for _, tc := range cases {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -45,15 +45,15 @@ func TestResourceErrorsHaveJSONRPCCodes(t *testing.T) {
 		want int64
 	}{
 		{"resources/read forbidden", func() error {
-			_, err := s.ReadResource(ctx, &sdk.ReadResourceParams{URI: inB})
+			_, err := s.ReadResource(ctx, &sdkmcp.ReadResourceParams{URI: inB})
 			return err
 		}, mcp.CodeForbidden},
 		{"resources/read forbidden, legacy", func() error {
-			_, err := legacy.ReadResource(ctx, &sdk.ReadResourceParams{URI: inB})
+			_, err := legacy.ReadResource(ctx, &sdkmcp.ReadResourceParams{URI: inB})
 			return err
 		}, mcp.CodeForbidden},
 		{"resources/read bad name", func() error {
-			_, err := s.ReadResource(ctx, &sdk.ReadResourceParams{URI: "imagerequest://" + nsA + "/Not_A_Name"})
+			_, err := s.ReadResource(ctx, &sdkmcp.ReadResourceParams{URI: "imagerequest://" + nsA + "/Not_A_Name"})
 			return err
 		}, jsonrpc.CodeInvalidParams},
 		// The go-sdk client's Subscribe does not wait for the listen's
@@ -61,14 +61,14 @@ func TestResourceErrorsHaveJSONRPCCodes(t *testing.T) {
 		{"subscriptions/listen forbidden", func() error { return listen(t, agentToken, inB) }, mcp.CodeForbidden},
 		{"subscriptions/listen bad URI", func() error { return listen(t, agentToken, "imagerequest://"+nsA+"/a_b") }, jsonrpc.CodeInvalidParams},
 		{"resources/subscribe on a legacy protocol", func() error {
-			return legacy.Subscribe(ctx, &sdk.SubscribeParams{URI: "imagerequest://" + nsA + "/" + name})
+			return legacy.Subscribe(ctx, &sdkmcp.SubscribeParams{URI: "imagerequest://" + nsA + "/" + name})
 		}, jsonrpc.CodeInvalidParams},
 		{"resources/list forbidden", func() error {
 			_, err := nobody.ListResources(ctx, nil)
 			return err
 		}, mcp.CodeForbidden},
 		{"resources/list bad cursor", func() error {
-			_, err := s.ListResources(ctx, &sdk.ListResourcesParams{Cursor: "not-a-cursor"})
+			_, err := s.ListResources(ctx, &sdkmcp.ListResourcesParams{Cursor: "not-a-cursor"})
 			return err
 		}, jsonrpc.CodeInvalidParams},
 	}

@@ -10,13 +10,14 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // Limits of the tools' own parameters.
 const (
-	defaultWaitSeconds = 120
-	maxWaitSeconds     = 900
+	defaultWaitSeconds = imagerequests.DefaultWaitSeconds
+	maxWaitSeconds     = imagerequests.MaxWaitSeconds
 	defaultListLimit   = 20
 	maxListLimit       = 200
 )
@@ -25,7 +26,7 @@ const (
 const namespacePattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
 // modelLimits are the bounds over every registered model, for the schema;
-// the per-model rules are checked by validateParams.
+// the per-model rules are checked by the imagerequests service.
 type modelLimits struct {
 	names          []string
 	sizes          []string

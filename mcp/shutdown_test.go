@@ -14,7 +14,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
-	"github.com/imagegen/imagegen-operator/mcp"
+	"github.com/imagegen/imagegen-operator/internal/rest"
 )
 
 // TestRESTWaitingCallAtShutdown: a REST call waiting when its replica shuts
@@ -52,7 +52,7 @@ func TestRESTWaitingCallAtShutdown(t *testing.T) {
 	}
 	answered := make(chan answer, 1)
 	go func() {
-		req, _ := http.NewRequest(http.MethodPost, base+mcp.PathGenerate, strings.NewReader(jsonBody(prompt, `,"params":{"size":"`+slowSize+`"},"wait_seconds":60`)))
+		req, _ := http.NewRequest(http.MethodPost, base+rest.PathGenerate, strings.NewReader(jsonBody(prompt, `,"params":{"size":"`+slowSize+`"},"wait_seconds":60`)))
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := httpClient(agentToken).Do(req)
 		if err != nil {
@@ -98,7 +98,7 @@ func TestRESTWaitingCallAtShutdown(t *testing.T) {
 	if err := json.Unmarshal(a.raw, &body); err != nil {
 		t.Fatalf("HTTP %d with a body that is not JSON: %q", a.status, a.raw)
 	}
-	poll := mcp.PathImageRequests + nsA + "/" + name
+	poll := rest.PathImageRequests + nsA + "/" + name
 	if a.status != http.StatusServiceUnavailable || body.Error.Code != "unavailable" || a.header.Get("Retry-After") == "" {
 		t.Errorf("HTTP %d Retry-After %q %s, want 503 unavailable with Retry-After", a.status, a.header.Get("Retry-After"), a.raw)
 	}

@@ -18,7 +18,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/imagegen/imagegen-operator/mcp"
+	"github.com/imagegen/imagegen-operator/internal/httpserver"
+	"github.com/imagegen/imagegen-operator/internal/rest"
 )
 
 // TestLargeBodySlots: the slots for large or chunked bodies cannot be sat
@@ -46,10 +47,10 @@ func TestLargeBodySlots(t *testing.T) {
 		cases := map[string]struct {
 			token, path string
 		}{
-			"no RBAC, REST upload":                 {token: nobodyToken, path: mcp.PathEdit},
-			"no RBAC, chunked /mcp":                {token: nobodyToken, path: mcp.MCPPath},
-			"RBAC elsewhere than ?namespace=":      {token: agentToken, path: mcp.PathEdit + "?namespace=" + nsB},
-			"RBAC elsewhere than ?namespace=, mcp": {token: agentToken, path: mcp.MCPPath + "?namespace=" + nsB},
+			"no RBAC, REST upload":                 {token: nobodyToken, path: rest.PathEdit},
+			"no RBAC, chunked /mcp":                {token: nobodyToken, path: httpserver.MCPPath},
+			"RBAC elsewhere than ?namespace=":      {token: agentToken, path: rest.PathEdit + "?namespace=" + nsB},
+			"RBAC elsewhere than ?namespace=, mcp": {token: agentToken, path: httpserver.MCPPath + "?namespace=" + nsB},
 		}
 		for name, tc := range cases {
 			// Headers only: the body never comes. Refused means answered.
@@ -67,9 +68,9 @@ func TestLargeBodySlots(t *testing.T) {
 		var mu sync.Mutex
 		cuts := map[string]int{}
 		for i := range 8 { // twice the slots: four hold them, four queue
-			path := mcp.PathEdit
+			path := rest.PathEdit
 			if i%2 == 1 {
-				path = mcp.MCPPath
+				path = httpserver.MCPPath
 			}
 			wg.Go(func() {
 				for ctx.Err() == nil {
@@ -94,7 +95,7 @@ func TestLargeBodySlots(t *testing.T) {
 		fw, _ := mw.CreateFormFile("image_file", "big.png")
 		_, _ = fw.Write(bytes.Repeat([]byte{0}, 3<<20))
 		_ = mw.Close()
-		req, _ := http.NewRequest(http.MethodPost, base+mcp.PathEdit, &buf)
+		req, _ := http.NewRequest(http.MethodPost, base+rest.PathEdit, &buf)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		req.Header.Set("Authorization", "Bearer "+agentToken)
 		resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
@@ -113,7 +114,7 @@ func TestLargeBodySlots(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		t.Logf("answered in %v; tricklers cut: %v", elapsed.Round(time.Millisecond), cuts)
-		if cuts[mcp.PathEdit+" HTTP/1.1 408 Request Timeout"] == 0 {
+		if cuts[rest.PathEdit+" HTTP/1.1 408 Request Timeout"] == 0 {
 			t.Errorf("no REST trickler was answered 408: %v", cuts)
 		}
 	})
@@ -144,11 +145,11 @@ func grantedToken(t *testing.T, ns, name string) string {
 // postHeaders is the start of a raw POST: contentLength < 0 is chunked.
 func postHeaders(addr, token, path string, contentLength int) string {
 	ct := "multipart/form-data; boundary=b"
-	if strings.HasPrefix(path, mcp.MCPPath) {
+	if strings.HasPrefix(path, httpserver.MCPPath) {
 		ct = "application/json"
 	}
 	length := "Transfer-Encoding: chunked"
-	if contentLength >= 0 && !strings.HasPrefix(path, mcp.MCPPath) {
+	if contentLength >= 0 && !strings.HasPrefix(path, httpserver.MCPPath) {
 		length = fmt.Sprintf("Content-Length: %d", contentLength)
 	}
 	return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nAccept: application/json, text/event-stream\r\n%s\r\n\r\n",

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -29,9 +29,9 @@ import (
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/controllers"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/httpserver"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/internal/manager"
-	"github.com/imagegen/imagegen-operator/mcp"
 )
 
 // The suite shares one control plane, one simulator and one manager (the
@@ -103,7 +103,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	baseURL = "http://" + ln.Addr().String()
-	mcpURL = baseURL + mcp.MCPPath
+	mcpURL = baseURL + httpserver.MCPPath
 	opts := managerOptions(ln)
 	opts.LeaderElect = true
 	mgr, err := localenv.StartManager(restConfig, opts)
@@ -146,9 +146,9 @@ func managerOptions(ln net.Listener) manager.Options {
 		KubeAPIQPS:              1000,
 		KubeAPIBurst:            2000,
 		SkipNameValidation:      true,
-		MCP: mcp.Options{
+		MCP: httpserver.Options{
 			Listener:          ln,
-			Auth:              mcp.AuthToken,
+			Auth:              httpserver.AuthToken,
 			DefaultNamespace:  "default",
 			HeartbeatInterval: heartbeat,
 		},
@@ -261,30 +261,30 @@ func httpClient(token string) *http.Client {
 
 // session is a connected go-sdk client with what the server sent it.
 type session struct {
-	*sdk.ClientSession
+	*sdkmcp.ClientSession
 	mu       sync.Mutex
-	progress []*sdk.ProgressNotificationParams
+	progress []*sdkmcp.ProgressNotificationParams
 	// progressCh gets every progress notification too.
-	progressCh chan *sdk.ProgressNotificationParams
+	progressCh chan *sdkmcp.ProgressNotificationParams
 	// updated gets the URI of every notifications/resources/updated.
 	updated chan string
 	// acked is signalled by notifications/subscriptions/acknowledged.
 	acked chan struct{}
 }
 
-func (s *session) progressSeen() []*sdk.ProgressNotificationParams {
+func (s *session) progressSeen() []*sdkmcp.ProgressNotificationParams {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*sdk.ProgressNotificationParams(nil), s.progress...)
+	return append([]*sdkmcp.ProgressNotificationParams(nil), s.progress...)
 }
 
 // connect opens an MCP session to endpoint with token, at protocolVersion
 // ("" for the SDK's latest).
 func connect(t testing.TB, endpoint, token, protocolVersion string) *session {
 	t.Helper()
-	s := &session{progressCh: make(chan *sdk.ProgressNotificationParams, 1000), updated: make(chan string, 100), acked: make(chan struct{}, 10)}
-	c := sdk.NewClient(&sdk.Implementation{Name: "mcp-test", Version: "v0"}, &sdk.ClientOptions{
-		ProgressNotificationHandler: func(_ context.Context, req *sdk.ProgressNotificationClientRequest) {
+	s := &session{progressCh: make(chan *sdkmcp.ProgressNotificationParams, 1000), updated: make(chan string, 100), acked: make(chan struct{}, 10)}
+	c := sdkmcp.NewClient(&sdkmcp.Implementation{Name: "mcp-test", Version: "v0"}, &sdkmcp.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, req *sdkmcp.ProgressNotificationClientRequest) {
 			s.mu.Lock()
 			s.progress = append(s.progress, req.Params)
 			s.mu.Unlock()
@@ -293,12 +293,12 @@ func connect(t testing.TB, endpoint, token, protocolVersion string) *session {
 			default:
 			}
 		},
-		ResourceUpdatedHandler: func(_ context.Context, req *sdk.ResourceUpdatedNotificationRequest) {
+		ResourceUpdatedHandler: func(_ context.Context, req *sdkmcp.ResourceUpdatedNotificationRequest) {
 			s.updated <- req.Params.URI
 		},
 	})
-	c.AddReceivingMiddleware(func(next sdk.MethodHandler) sdk.MethodHandler {
-		return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+	c.AddReceivingMiddleware(func(next sdkmcp.MethodHandler) sdkmcp.MethodHandler {
+		return func(ctx context.Context, method string, req sdkmcp.Request) (sdkmcp.Result, error) {
 			if method == "notifications/subscriptions/acknowledged" {
 				select {
 				case s.acked <- struct{}{}:
@@ -308,8 +308,8 @@ func connect(t testing.TB, endpoint, token, protocolVersion string) *session {
 			return next(ctx, method, req)
 		}
 	})
-	transport := &sdk.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient(token), MaxRetries: -1}
-	cs, err := c.Connect(context.Background(), transport, &sdk.ClientSessionOptions{ProtocolVersion: protocolVersion})
+	transport := &sdkmcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient(token), MaxRetries: -1}
+	cs, err := c.Connect(context.Background(), transport, &sdkmcp.ClientSessionOptions{ProtocolVersion: protocolVersion})
 	if err != nil {
 		t.Fatalf("connecting to %s: %v", endpoint, err)
 	}
@@ -322,11 +322,11 @@ func connect(t testing.TB, endpoint, token, protocolVersion string) *session {
 func agent(t testing.TB) *session { return connect(t, mcpURL, agentToken, "") }
 
 // call calls a tool and fails the test on a protocol error.
-func call(t testing.TB, s *session, tool string, args map[string]any) *sdk.CallToolResult {
+func call(t testing.TB, s *session, tool string, args map[string]any) *sdkmcp.CallToolResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	res, err := s.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
+	res, err := s.CallTool(ctx, &sdkmcp.CallToolParams{Name: tool, Arguments: args})
 	if err != nil {
 		t.Fatalf("calling %s: %v", tool, err)
 	}
@@ -334,10 +334,10 @@ func call(t testing.TB, s *session, tool string, args map[string]any) *sdk.CallT
 }
 
 // text joins a result's text content.
-func text(res *sdk.CallToolResult) string {
+func text(res *sdkmcp.CallToolResult) string {
 	var parts []string
 	for _, c := range res.Content {
-		if tc, ok := c.(*sdk.TextContent); ok {
+		if tc, ok := c.(*sdkmcp.TextContent); ok {
 			parts = append(parts, tc.Text)
 		}
 	}
@@ -345,7 +345,7 @@ func text(res *sdk.CallToolResult) string {
 }
 
 // structured decodes a result's structuredContent.
-func structured(t testing.TB, res *sdk.CallToolResult) map[string]any {
+func structured(t testing.TB, res *sdkmcp.CallToolResult) map[string]any {
 	t.Helper()
 	m, ok := res.StructuredContent.(map[string]any)
 	if !ok {

@@ -18,8 +18,9 @@ import (
 	"testing"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/imagegen/imagegen-operator/internal/httpserver"
 	"github.com/imagegen/imagegen-operator/internal/manager"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -97,13 +98,13 @@ func TestHTTPSWithCertificateReload(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	c := sdk.NewClient(&sdk.Implementation{Name: "tls-test"}, nil)
-	cs, err := c.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: base + mcp.MCPPath, HTTPClient: trusting(first, agentToken), MaxRetries: -1}, nil)
+	c := sdkmcp.NewClient(&sdkmcp.Implementation{Name: "tls-test"}, nil)
+	cs, err := c.Connect(context.Background(), &sdkmcp.StreamableClientTransport{Endpoint: base + httpserver.MCPPath, HTTPClient: trusting(first, agentToken), MaxRetries: -1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cs.Close()
-	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: mcp.ToolListImageRequests, Arguments: map[string]any{"limit": 1}})
+	res, err := cs.CallTool(context.Background(), &sdkmcp.CallToolParams{Name: mcp.ToolListImageRequests, Arguments: map[string]any{"limit": 1}})
 	if err != nil || res.IsError {
 		t.Fatalf("over HTTPS: %v %v", err, res)
 	}
@@ -134,11 +135,11 @@ func TestHTTPSWithCertificateReload(t *testing.T) {
 
 func TestMisconfigurationFailsStartUp(t *testing.T) {
 	for name, tc := range map[string]struct {
-		mcp  mcp.Options
+		mcp  httpserver.Options
 		want string
 	}{
-		"missing certificate":   {mcp.Options{BindAddress: "127.0.0.1:0", CertDir: t.TempDir()}, "tls.crt"},
-		"auth none in the open": {mcp.Options{BindAddress: ":0", CertDir: "x", Auth: mcp.AuthNone}, "--mcp-auth=none is refused"},
+		"missing certificate":   {httpserver.Options{BindAddress: "127.0.0.1:0", CertDir: t.TempDir()}, "tls.crt"},
+		"auth none in the open": {httpserver.Options{BindAddress: ":0", CertDir: "x", Auth: httpserver.AuthNone}, "--mcp-auth=none is refused"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			opts := managerOptions(nil)
@@ -198,19 +199,19 @@ func TestAuthNoneOnLoopback(t *testing.T) {
 	}
 	opts := managerOptions(ln)
 	opts.LeaderElect = true
-	opts.MCP.Auth = mcp.AuthNone
+	opts.MCP.Auth = httpserver.AuthNone
 	startManager(t, opts)
 	base := "http://" + ln.Addr().String()
 	if err := waitReady(base); err != nil {
 		t.Fatal(err)
 	}
-	s := connect(t, base+mcp.MCPPath, "", "")
+	s := connect(t, base+httpserver.MCPPath, "", "")
 	out := structured(t, call(t, s, mcp.ToolGenerateImage, map[string]any{"prompt": uniquePrompt(t, "dev"), "size": fastSize}))
 	if out["phase"] != "Succeeded" || out["namespace"] != "default" {
 		t.Fatalf("result %v", out)
 	}
 	ir := getRequest(t, "default", out["name"].(string))
-	if got := ir.Annotations["images.imagegen.dev/requested-by"]; got != mcp.AnonymousUser {
+	if got := ir.Annotations["images.imagegen.dev/requested-by"]; got != httpserver.AnonymousUser {
 		t.Errorf("requested-by = %q", got)
 	}
 	res := call(t, s, mcp.ToolGenerateImage, map[string]any{"prompt": "x", "namespace": "no-such-namespace"})

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	"k8s.io/utils/ptr"
+
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
 
 // Tool names.
@@ -26,14 +28,14 @@ func ToolNames() []string { return append([]string(nil), toolNames...) }
 // cluster and pay an external API, so they are neither read-only,
 // destructive nor idempotent, and open-world; the read tools are read-only
 // and closed-world.
-func (s *Server) addTools(srv *mcp.Server) {
+func (s *server) addTools(srv *sdkmcp.Server) {
 	falseP, trueP := ptr.To(false), ptr.To(true)
 	lim := registryLimits()
 	waitDoc := fmt.Sprintf("It waits up to wait_seconds (default %d) for the result, sending notifications/progress on every phase or attempt change and at least every 10 s; "+
 		"if the time runs out it returns phase Pending or Running and the work goes on: call get_image_request later. Cancelling the call never cancels the paid work.",
 		defaultWaitSeconds)
 
-	mcp.AddTool(srv, &mcp.Tool{
+	sdkmcp.AddTool(srv, &sdkmcp.Tool{
 		Name:  ToolGenerateImage,
 		Title: "Generate images",
 		Description: fmt.Sprintf("Generate 1 to %d images from a text prompt with %s (sizes %s) by creating an ImageRequest in Kubernetes. %s "+
@@ -42,7 +44,7 @@ func (s *Server) addTools(srv *mcp.Server) {
 			lim.maxN, strings.Join(lim.names, ", "), strings.Join(lim.sizes, ", "), waitDoc),
 		InputSchema:  generateInputSchema(),
 		OutputSchema: outputSchema(),
-		Annotations: &mcp.ToolAnnotations{
+		Annotations: &sdkmcp.ToolAnnotations{
 			Title:           "Generate images",
 			ReadOnlyHint:    false,
 			DestructiveHint: falseP,
@@ -51,17 +53,17 @@ func (s *Server) addTools(srv *mcp.Server) {
 		},
 	}, s.generateImage)
 
-	mcp.AddTool(srv, &mcp.Tool{
+	sdkmcp.AddTool(srv, &sdkmcp.Tool{
 		Name:  ToolEditImage,
 		Title: "Edit an image",
 		Description: fmt.Sprintf("Repaint part of a PNG following a prompt that describes the whole desired result. "+
 			"image is the PNG in base64: square, smaller than %d MB, with transparent pixels marking what to repaint unless a mask is given; "+
 			"mask (optional) is a PNG of the same size whose fully transparent pixels mark the area. "+
 			"Until an artifact store exists both must fit together in %d bytes (they travel in a Kubernetes Secret owned by the ImageRequest). %s",
-			lim.maxInputBytes>>20, MaxInlineInputBytes, waitDoc),
+			lim.maxInputBytes>>20, imagerequests.MaxInlineInputBytes, waitDoc),
 		InputSchema:  editInputSchema(),
 		OutputSchema: outputSchema(),
-		Annotations: &mcp.ToolAnnotations{
+		Annotations: &sdkmcp.ToolAnnotations{
 			Title:           "Edit an image",
 			ReadOnlyHint:    false,
 			DestructiveHint: falseP,
@@ -70,14 +72,14 @@ func (s *Server) addTools(srv *mcp.Server) {
 		},
 	}, s.editImage)
 
-	mcp.AddTool(srv, &mcp.Tool{
+	sdkmcp.AddTool(srv, &sdkmcp.Tool{
 		Name:  ToolGetImageRequest,
 		Title: "Get an ImageRequest",
 		Description: "Read one ImageRequest: its phase, attempts, image URLs, cost, and on failure the reason and message. " +
 			"Use it to follow a request that generate_image or edit_image returned while still Pending or Running.",
 		InputSchema:  getInputSchema(),
 		OutputSchema: detailsSchema(),
-		Annotations: &mcp.ToolAnnotations{
+		Annotations: &sdkmcp.ToolAnnotations{
 			Title:          "Get an ImageRequest",
 			ReadOnlyHint:   true,
 			IdempotentHint: true,
@@ -85,14 +87,14 @@ func (s *Server) addTools(srv *mcp.Server) {
 		},
 	}, s.getImageRequest)
 
-	mcp.AddTool(srv, &mcp.Tool{
+	sdkmcp.AddTool(srv, &sdkmcp.Tool{
 		Name:  ToolListImageRequests,
 		Title: "List ImageRequests",
 		Description: fmt.Sprintf("List the ImageRequests of a namespace, newest first (at most limit, default %d), with phase, operation, size and image count.",
 			defaultListLimit),
 		InputSchema:  listInputSchema(),
 		OutputSchema: listOutputSchema(),
-		Annotations: &mcp.ToolAnnotations{
+		Annotations: &sdkmcp.ToolAnnotations{
 			Title:          "List ImageRequests",
 			ReadOnlyHint:   true,
 			IdempotentHint: true,

@@ -6,25 +6,25 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/auth"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	"k8s.io/klog/v2"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
 
-func (s *Server) generateImage(ctx context.Context, req *mcp.CallToolRequest, in GenerateInput) (*mcp.CallToolResult, *ImageRequestOutput, error) {
+func (s *server) generateImage(ctx context.Context, req *sdkmcp.CallToolRequest, in GenerateInput) (*sdkmcp.CallToolResult, *ImageRequestOutput, error) {
 	return s.createTool(ctx, req, ToolGenerateImage, createArgs{
-		params:      imageParams{Prompt: in.Prompt, N: in.N, Size: in.Size, Model: in.Model},
+		params:      imagerequests.Params{Prompt: in.Prompt, N: in.N, Size: in.Size, Model: in.Model},
 		namespace:   in.Namespace,
 		waitSeconds: in.WaitSeconds,
 		preview:     in.IncludePreview,
 	})
 }
 
-func (s *Server) editImage(ctx context.Context, req *mcp.CallToolRequest, in EditInput) (*mcp.CallToolResult, *ImageRequestOutput, error) {
+func (s *server) editImage(ctx context.Context, req *sdkmcp.CallToolRequest, in EditInput) (*sdkmcp.CallToolResult, *ImageRequestOutput, error) {
 	args := createArgs{
-		params:      imageParams{Prompt: in.Prompt, N: in.N, Size: in.Size, Model: in.Model},
+		params:      imagerequests.Params{Prompt: in.Prompt, N: in.N, Size: in.Size, Model: in.Model},
 		namespace:   in.Namespace,
 		waitSeconds: in.WaitSeconds,
 		preview:     in.IncludePreview,
@@ -37,7 +37,7 @@ func (s *Server) editImage(ctx context.Context, req *mcp.CallToolRequest, in Edi
 
 // createArgs are a creating tool's arguments, decoded.
 type createArgs struct {
-	params      imageParams
+	params      imagerequests.Params
 	namespace   string
 	waitSeconds int
 	preview     bool
@@ -46,154 +46,67 @@ type createArgs struct {
 	imageB64, maskB64 string
 }
 
-// tokenInfo is the SDK's view of the caller, if the request came over HTTP
-// with a bearer token.
-func tokenInfo(extra *mcp.RequestExtra) *auth.TokenInfo {
-	if extra == nil {
-		return nil
+// request decodes an edit's inputs (a generate has none) into the
+// service's request; what does not decode is passed on as its Invalid.
+func (a createArgs) request(tool string) imagerequests.Request {
+	r := imagerequests.Request{Via: "mcp/" + tool, Namespace: a.namespace, Params: a.params, Edit: a.edit}
+	if !a.edit {
+		return r
 	}
-	return extra.TokenInfo
+	var ierr *imagerequests.InputError
+	if r.Image, ierr = decodeBase64("image", a.imageB64); ierr != nil {
+		r.Invalid = append(r.Invalid, ierr)
+	}
+	if a.maskB64 != "" {
+		if r.Mask, ierr = decodeBase64("mask", a.maskB64); ierr != nil {
+			r.Invalid = append(r.Invalid, ierr)
+		}
+	}
+	return r
 }
 
 // createTool is generate_image and edit_image: check everything, create,
-// wait, answer.
-func (s *Server) createTool(ctx context.Context, req *mcp.CallToolRequest, tool string, args createArgs) (*mcp.CallToolResult, *ImageRequestOutput, error) {
-	caller := callerFrom(ctx, tokenInfo(req.Extra))
-	log := s.log.WithValues("tool", tool, "user", callerName(caller))
-	cr, err := s.prepareCreate(ctx, caller, "mcp/"+tool, args.namespace, args.params, args.edit, func() (image, mask []byte, err error) {
-		if !args.edit {
-			return nil, nil, nil
-		}
-		var errs InputErrors
-		image, ierr := decodeBase64("image", args.imageB64)
-		if ierr != nil {
-			errs = append(errs, ierr)
-		}
-		if args.maskB64 != "" {
-			if mask, ierr = decodeBase64("mask", args.maskB64); ierr != nil {
-				errs = append(errs, ierr)
-			}
-		}
-		if len(errs) > 0 {
-			return nil, nil, errs
-		}
-		return image, mask, nil
-	})
+// wait, answer. callsMiddleware counts and logs how it ended.
+func (s *server) createTool(ctx context.Context, req *sdkmcp.CallToolRequest, tool string, args createArgs) (*sdkmcp.CallToolResult, *ImageRequestOutput, error) {
+	caller := imagerequests.CallerFrom(ctx)
+	cr, err := s.svc.Prepare(ctx, caller, args.request(tool))
 	if err != nil {
-		calls.WithLabelValues("mcp", tool, outcomeFor(err)).Inc()
-		log.V(1).Info("call refused", "reason", err.Error())
 		return nil, nil, err
 	}
-	ir, err := s.create(ctx, cr)
+	ir, err := s.svc.Create(ctx, cr)
 	if err != nil {
-		calls.WithLabelValues("mcp", tool, outcomeError).Inc()
-		log.Error(err, "creating the ImageRequest")
 		return nil, nil, err
 	}
-	log = log.WithValues("imagerequest", klog.KObj(ir))
+	log := s.log.WithValues("tool", tool, "user", caller.Name(), "imagerequest", klog.KObj(ir))
 	log.Info("created ImageRequest", "operation", ir.Spec.Operation, "n", ir.Spec.N, "size", ir.Spec.Size, "promptChars", len(ir.Spec.Prompt))
 
 	wait := time.Duration(args.waitSeconds) * time.Second
 	progress := newProgressReporter(ctx, req, wait, func(err error) { log.V(1).Info("sending progress failed", "error", err.Error()) })
-	var report reporter
+	var report imagerequests.Reporter
 	if progress != nil {
 		report = progress.report
 	}
 	start := time.Now()
-	outcome, err := s.await(ctx, ir, wait, report)
+	outcome, err := s.svc.Await(ctx, ir, wait, report)
 	if err != nil {
-		calls.WithLabelValues("mcp", tool, outcomePending).Inc()
-		if ctx.Err() != nil || errors.Is(err, errCallerGone) {
-			log.Info("caller went away; the ImageRequest carries on", "phase", outcome.ir.Status.Phase)
-			return nil, nil, fmt.Errorf("the call was cancelled, but ImageRequest %s/%s carries on: follow it with get_image_request", ir.Namespace, ir.Name)
+		if ctx.Err() != nil || errors.Is(err, imagerequests.ErrCallerGone) {
+			log.Info("caller went away; the ImageRequest carries on", "phase", outcome.Request.Status.Phase)
+			return nil, nil, &pendingError{fmt.Errorf("the call was cancelled, but ImageRequest %s/%s carries on: follow it with get_image_request", ir.Namespace, ir.Name)}
 		}
-		return nil, nil, err
+		return nil, nil, &pendingError{err}
 	}
-	final := outcome.ir
-	res := &mcp.CallToolResult{Content: []mcp.Content{
-		&mcp.TextContent{Text: summaryText(final, time.Since(start))},
+	final := outcome.Request
+	res := &sdkmcp.CallToolResult{Content: []sdkmcp.Content{
+		&sdkmcp.TextContent{Text: summaryText(final, time.Since(start))},
 		resourceLink(final, req.ProtocolVersion()),
 	}}
 	switch final.Status.Phase {
 	case imagesv1alpha1.PhaseSucceeded:
-		calls.WithLabelValues("mcp", tool, outcomeOK).Inc()
 		if args.preview {
 			res.Content = append(res.Content, s.previews(ctx, final)...)
 		}
 	case imagesv1alpha1.PhaseFailed:
-		calls.WithLabelValues("mcp", tool, outcomeFailed).Inc()
 		res.IsError = true
-	default:
-		calls.WithLabelValues("mcp", tool, outcomePending).Inc()
 	}
-	log.Info("answered", "phase", final.Status.Phase, "reason", final.Status.Reason, "attempts", final.Status.Attempts, "waited", time.Since(start).Round(time.Millisecond))
 	return res, outputOf(final), nil
-}
-
-// prepareCreate resolves the namespace, authorises the caller and checks
-// every rule; inputs decodes an edit's image and mask (nil, nil for a
-// generate). Nothing is created here: an error means nothing will be.
-func (s *Server) prepareCreate(ctx context.Context, caller *Caller, via, namespace string, p imageParams, edit bool, inputs func() (image, mask []byte, err error)) (createRequest, error) {
-	ns, err := s.resolveNamespace(caller, namespace)
-	if err != nil {
-		return createRequest{}, err
-	}
-	if err := s.authz.authorize(ctx, caller, "create", ns, ""); err != nil {
-		return createRequest{}, err
-	}
-	image, mask, inErr := inputs()
-	p = p.withDefaults()
-	errs := validateParams(p, edit)
-	if inErr != nil {
-		if ies := asInputErrors(inErr); ies != nil {
-			errs = append(errs, ies...)
-		} else {
-			return createRequest{}, inErr
-		}
-	}
-	if len(errs) == 0 && edit {
-		if ie := validateEditInputs(p.Model, image, mask); ie != nil {
-			errs = append(errs, ie)
-		}
-	}
-	if len(errs) > 0 {
-		return createRequest{}, errs
-	}
-	return createRequest{caller: caller, namespace: ns, params: p, via: via, image: image, mask: mask}, nil
-}
-
-// resolveNamespace picks the namespace of a call: the one named, else the
-// caller's ServiceAccount namespace, else the server's default.
-func (s *Server) resolveNamespace(caller *Caller, namespace string) (string, error) {
-	if namespace == "" && caller != nil {
-		namespace = caller.ServiceAccountNamespace()
-	}
-	if namespace == "" {
-		namespace = s.opts.DefaultNamespace
-	}
-	if namespace == "" {
-		return "", &InputError{Field: "namespace", Rule: "required", Message: "is required: the caller is not a ServiceAccount and the server has no default namespace"}
-	}
-	if err := validateNamespace(namespace); err != nil {
-		return "", &InputError{Field: "namespace", Rule: "pattern", Message: fmt.Sprintf("%q is not a namespace name: %v", namespace, err)}
-	}
-	return namespace, nil
-}
-
-func outcomeFor(err error) string {
-	var fe *ForbiddenError
-	switch {
-	case asInputErrors(err) != nil:
-		return outcomeInvalid
-	case errors.As(err, &fe):
-		return outcomeForbidden
-	}
-	return outcomeError
-}
-
-func callerName(c *Caller) string {
-	if c == nil {
-		return ""
-	}
-	return c.Username
 }

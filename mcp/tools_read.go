@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
-
-// +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests,verbs=get;list;watch
 
 // ImageRequestDetails is get_image_request's result: the creating tools'
 // result plus what was asked for and by whom.
@@ -51,34 +49,25 @@ type ListOutput struct {
 	Truncated bool       `json:"truncated" jsonschema:"true when more requests exist than were returned"`
 }
 
-func (s *Server) getImageRequest(ctx context.Context, req *mcp.CallToolRequest, in GetInput) (*mcp.CallToolResult, *ImageRequestDetails, error) {
-	caller := callerFrom(ctx, tokenInfo(req.Extra))
-	ns, err := s.resolveNamespace(caller, in.Namespace)
+func (s *server) getImageRequest(ctx context.Context, req *sdkmcp.CallToolRequest, in GetInput) (*sdkmcp.CallToolResult, *ImageRequestDetails, error) {
+	caller := imagerequests.CallerFrom(ctx)
+	ns, err := s.svc.ResolveNamespace(caller, in.Namespace)
 	if err != nil {
 		return nil, nil, err
 	}
-	if ierr := checkRequestKey(ns, in.Name); ierr != nil {
-		calls.WithLabelValues("mcp", ToolGetImageRequest, outcomeInvalid).Inc()
-		return nil, nil, ierr
-	}
-	if err := s.authz.authorize(ctx, caller, "get", ns, in.Name); err != nil {
-		calls.WithLabelValues("mcp", ToolGetImageRequest, outcomeForbidden).Inc()
-		return nil, nil, err
-	}
-	ir, err := s.getRequest(ctx, ns, in.Name)
+	ir, err := s.svc.Get(ctx, caller, ns, in.Name)
 	if apierrors.IsNotFound(err) {
 		return nil, nil, fmt.Errorf("ImageRequest %s/%s not found (finished requests may have been deleted by their ttlSecondsAfterFinished)", ns, in.Name)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading ImageRequest %s/%s: %w", ns, in.Name, err)
+		return nil, nil, err
 	}
-	calls.WithLabelValues("mcp", ToolGetImageRequest, outcomeOK).Inc()
 	d := detailsOf(ir)
-	text := describeState(ir)
+	text := imagerequests.Describe(ir)
 	if ir.Status.Phase.IsTerminal() {
 		text = summaryText(ir, 0)
 	}
-	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}, resourceLink(ir, req.ProtocolVersion())}}, d, nil
+	return &sdkmcp.CallToolResult{Content: []sdkmcp.Content{&sdkmcp.TextContent{Text: text}, resourceLink(ir, req.ProtocolVersion())}}, d, nil
 }
 
 func detailsOf(ir *imagesv1alpha1.ImageRequest) *ImageRequestDetails {
@@ -99,22 +88,16 @@ func detailsOf(ir *imagesv1alpha1.ImageRequest) *ImageRequestDetails {
 	return d
 }
 
-func (s *Server) listImageRequests(ctx context.Context, req *mcp.CallToolRequest, in ListInput) (*mcp.CallToolResult, *ListOutput, error) {
-	caller := callerFrom(ctx, tokenInfo(req.Extra))
-	ns, err := s.resolveNamespace(caller, in.Namespace)
+func (s *server) listImageRequests(ctx context.Context, req *sdkmcp.CallToolRequest, in ListInput) (*sdkmcp.CallToolResult, *ListOutput, error) {
+	caller := imagerequests.CallerFrom(ctx)
+	ns, err := s.svc.ResolveNamespace(caller, in.Namespace)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.authz.authorize(ctx, caller, "list", ns, ""); err != nil {
-		calls.WithLabelValues("mcp", ToolListImageRequests, outcomeForbidden).Inc()
+	items, err := s.svc.List(ctx, caller, ns)
+	if err != nil {
 		return nil, nil, err
 	}
-	var list imagesv1alpha1.ImageRequestList
-	if err := s.reader.List(ctx, &list, client.InNamespace(ns)); err != nil {
-		return nil, nil, fmt.Errorf("listing ImageRequests in %q: %w", ns, err)
-	}
-	items := list.Items
-	sortNewestFirst(items)
 	limit := in.Limit
 	if limit <= 0 {
 		limit = defaultListLimit
@@ -122,17 +105,13 @@ func (s *Server) listImageRequests(ctx context.Context, req *mcp.CallToolRequest
 	out := &ListOutput{Namespace: ns, Items: []ListItem{}, Total: len(items), Truncated: len(items) > limit}
 	for i := range items[:min(limit, len(items))] {
 		ir := &items[i]
-		phase := ir.Status.Phase
-		if phase == "" {
-			phase = imagesv1alpha1.PhasePending
-		}
+		phase := imagerequests.PhaseOf(ir)
 		out.Items = append(out.Items, ListItem{
 			Name: ir.Name, Phase: string(phase), Operation: string(ir.Spec.Operation), Size: ir.Spec.Size, N: int(ir.Spec.N),
 			Attempts: int(ir.Status.Attempts), Images: len(ir.Status.Images), Reason: ir.Status.Reason,
 			CreatedAt: ir.CreationTimestamp.UTC().Format(time.RFC3339), URI: resourceURI(ir.Namespace, ir.Name),
 		})
 	}
-	calls.WithLabelValues("mcp", ToolListImageRequests, outcomeOK).Inc()
 	// No Content: the SDK puts the JSON of out there, which is what a
 	// client without structuredContent support needs.
 	return nil, out, nil

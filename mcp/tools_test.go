@@ -9,7 +9,7 @@ import (
 	"slices"
 	"testing"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -132,7 +132,7 @@ func TestToolSchemas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]*sdk.Tool{}
+	byName := map[string]*sdkmcp.Tool{}
 	for _, tool := range res.Tools {
 		byName[tool.Name] = tool
 	}

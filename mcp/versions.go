@@ -3,7 +3,7 @@ package mcp
 import (
 	"context"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // What the server can do depends on the protocol version a client speaks:
@@ -14,7 +14,7 @@ import (
 
 // protocolOf is the protocol version req was made with: the request's own
 // (2026-07-28 and later) or its session's (older ones). "" if unknown.
-func protocolOf(req mcp.Request) string {
+func protocolOf(req sdkmcp.Request) string {
 	if r, ok := req.(interface{ ProtocolVersion() string }); ok {
 		return r.ProtocolVersion()
 	}
@@ -32,7 +32,7 @@ func canSubscribe(v string) bool { return v >= subscriptionProtocol }
 // per-caller data, read on demand, and no notifications/resources/list_changed
 // is ever sent). Advertising them made clients offer a Subscribe button that
 // always failed, or hold a listen stream open for nothing.
-func capabilitiesFor(caps *mcp.ServerCapabilities, v string) *mcp.ServerCapabilities {
+func capabilitiesFor(caps *sdkmcp.ServerCapabilities, v string) *sdkmcp.ServerCapabilities {
 	if caps == nil {
 		return nil
 	}
@@ -43,7 +43,7 @@ func capabilitiesFor(caps *mcp.ServerCapabilities, v string) *mcp.ServerCapabili
 		out.Tools = &tools
 	}
 	if caps.Resources != nil {
-		out.Resources = &mcp.ResourceCapabilities{Subscribe: canSubscribe(v), ListChanged: false}
+		out.Resources = &sdkmcp.ResourceCapabilities{Subscribe: canSubscribe(v), ListChanged: false}
 	}
 	return &out
 }
@@ -52,16 +52,16 @@ func capabilitiesFor(caps *mcp.ServerCapabilities, v string) *mcp.ServerCapabili
 // initialize (protocols before 2026-07-28, negotiated version in the
 // result) and server/discover (2026-07-28 and later, which have no
 // initialize: the version is the request's).
-func capabilitiesMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+func capabilitiesMiddleware(next sdkmcp.MethodHandler) sdkmcp.MethodHandler {
+	return func(ctx context.Context, method string, req sdkmcp.Request) (sdkmcp.Result, error) {
 		res, err := next(ctx, method, req)
 		if err != nil {
 			return res, err
 		}
 		switch r := res.(type) {
-		case *mcp.InitializeResult:
+		case *sdkmcp.InitializeResult:
 			r.Capabilities = capabilitiesFor(r.Capabilities, r.ProtocolVersion)
-		case *mcp.DiscoverResult:
+		case *sdkmcp.DiscoverResult:
 			r.Capabilities = capabilitiesFor(r.Capabilities, protocolOf(req))
 		}
 		return res, nil
@@ -87,15 +87,15 @@ func templateDescription(v string) string {
 // templatesMiddleware gives resources/templates/list the description of the
 // caller's protocol version. The SDK's templates are shared by every
 // request, so they are copied, never edited.
-func templatesMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+func templatesMiddleware(next sdkmcp.MethodHandler) sdkmcp.MethodHandler {
+	return func(ctx context.Context, method string, req sdkmcp.Request) (sdkmcp.Result, error) {
 		res, err := next(ctx, method, req)
-		r, ok := res.(*mcp.ListResourceTemplatesResult)
+		r, ok := res.(*sdkmcp.ListResourceTemplatesResult)
 		if err != nil || !ok {
 			return res, err
 		}
 		out := *r
-		out.ResourceTemplates = make([]*mcp.ResourceTemplate, len(r.ResourceTemplates))
+		out.ResourceTemplates = make([]*sdkmcp.ResourceTemplate, len(r.ResourceTemplates))
 		for i, rt := range r.ResourceTemplates {
 			c := *rt
 			if c.URITemplate == ResourceTemplate {

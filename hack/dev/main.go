@@ -23,9 +23,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/httpserver"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/internal/manager"
-	"github.com/imagegen/imagegen-operator/mcp"
 )
 
 func main() {
@@ -61,11 +61,11 @@ func run() error {
 	}
 	// MCP on loopback, plain HTTP and no auth unless told otherwise: the
 	// server refuses both anywhere but loopback.
-	if opts.MCP.BindAddress == mcp.DefaultBindAddress {
+	if opts.MCP.BindAddress == httpserver.DefaultBindAddress {
 		opts.MCP.BindAddress = "127.0.0.1:8443"
 	}
 	if !flagSet(fs, "mcp-auth") {
-		opts.MCP.Auth = mcp.AuthNone
+		opts.MCP.Auth = httpserver.AuthNone
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

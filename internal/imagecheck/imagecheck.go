@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+
+	inputrules "github.com/imagegen/imagegen-operator/internal/rules"
 )
 
 // Field names, as they appear in requests and errors.
@@ -23,8 +25,9 @@ var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 type Violation struct {
 	// Field is FieldImage or FieldMask.
 	Field string
-	// Rule is a short stable name: "png", "size-bytes", "dimensions-max",
-	// "square", "dimensions", "alpha" or "transparency".
+	// Rule is a word of internal/rules (imported as inputrules, since a
+	// Rules parameter is everywhere here): PNG, SizeBytes, DimensionsMax,
+	// Square, Dimensions, Alpha or Transparency.
 	Rule string
 	// Message explains the rule and what was found.
 	Message string
@@ -84,7 +87,7 @@ func CheckEdit(imageBytes, maskBytes []byte, rules Rules) error {
 			return err
 		}
 		if !transparent {
-			return &Violation{Field: FieldImage, Rule: "transparency",
+			return &Violation{Field: FieldImage, Rule: inputrules.Transparency,
 				Message: "has no transparent pixels; without a mask the image's transparent area marks what to edit, so give it an alpha channel with transparent pixels or supply a mask"}
 		}
 		return nil
@@ -94,11 +97,11 @@ func CheckEdit(imageBytes, maskBytes []byte, rules Rules) error {
 		return err
 	}
 	if img.width != mask.width || img.height != mask.height {
-		return &Violation{Field: FieldMask, Rule: "dimensions",
+		return &Violation{Field: FieldMask, Rule: inputrules.Dimensions,
 			Message: fmt.Sprintf("is %dx%d but the image is %dx%d; they must be the same size", mask.width, mask.height, img.width, img.height)}
 	}
 	if !mask.hasAlphaChannel() {
-		return &Violation{Field: FieldMask, Rule: "alpha",
+		return &Violation{Field: FieldMask, Rule: inputrules.Alpha,
 			Message: fmt.Sprintf("has no alpha channel (PNG colour type %d, %s); the mask's fully transparent pixels mark the area to edit, so save it as RGBA or grey+alpha PNG", mask.colorType, colorTypeName(mask))}
 	}
 	// Both are read to the end so that corrupt pixel data is refused here,
@@ -126,7 +129,7 @@ func CheckSizes(imageBytes, maskBytes []byte, rules Rules) error {
 // checkSize is the byte limit of one input.
 func checkSize(field string, data []byte, rules Rules) error {
 	if rules.MaxBytes > 0 && int64(len(data)) >= rules.MaxBytes {
-		return &Violation{Field: field, Rule: "size-bytes",
+		return &Violation{Field: field, Rule: inputrules.SizeBytes,
 			Message: fmt.Sprintf("is %d bytes; it must be smaller than %d bytes (%d MB)", len(data), rules.MaxBytes, rules.MaxBytes>>20)}
 	}
 	return nil
@@ -136,18 +139,18 @@ func checkSize(field string, data []byte, rules Rules) error {
 // a valid PNG, at most the model's side, square.
 func readHeader(field string, data []byte, rules Rules) (*pngInfo, error) {
 	if !bytes.HasPrefix(data, pngMagic) {
-		return nil, &Violation{Field: field, Rule: "png", Message: "is not a PNG file (it lacks the PNG signature); only PNG is accepted"}
+		return nil, &Violation{Field: field, Rule: inputrules.PNG, Message: "is not a PNG file (it lacks the PNG signature); only PNG is accepted"}
 	}
 	p, err := parsePNG(data)
 	if err != nil {
-		return nil, &Violation{Field: field, Rule: "png", Message: fmt.Sprintf("is not a valid PNG: %v", err)}
+		return nil, &Violation{Field: field, Rule: inputrules.PNG, Message: fmt.Sprintf("is not a valid PNG: %v", err)}
 	}
 	if limit := rules.maxSide(); p.width > limit || p.height > limit {
-		return nil, &Violation{Field: field, Rule: "dimensions-max",
+		return nil, &Violation{Field: field, Rule: inputrules.DimensionsMax,
 			Message: fmt.Sprintf("is %dx%d pixels; dimensions-max: the model accepts at most %dx%d, so scale it down", p.width, p.height, limit, limit)}
 	}
 	if rules.Square && p.width != p.height {
-		return nil, &Violation{Field: field, Rule: "square", Message: fmt.Sprintf("is %dx%d; it must be square", p.width, p.height)}
+		return nil, &Violation{Field: field, Rule: inputrules.Square, Message: fmt.Sprintf("is %dx%d; it must be square", p.width, p.height)}
 	}
 	return p, nil
 }
@@ -157,7 +160,7 @@ func readHeader(field string, data []byte, rules Rules) (*pngInfo, error) {
 func scan(field string, p *pngInfo, findTransparent bool) (bool, error) {
 	transparent, err := p.scanPixels(findTransparent)
 	if err != nil {
-		return false, &Violation{Field: field, Rule: "png", Message: fmt.Sprintf("is not a valid PNG: %v", err)}
+		return false, &Violation{Field: field, Rule: inputrules.PNG, Message: fmt.Sprintf("is not a valid PNG: %v", err)}
 	}
 	return transparent, nil
 }

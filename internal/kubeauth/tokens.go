@@ -45,12 +45,25 @@ type tokenCacheEntry struct {
 	err    error
 }
 
+// TokenReviewerOption adjusts a TokenReviewer.
+type TokenReviewerOption func(*TokenReviewer)
+
+// WithFailureLimit lets each source address cause burst rejected reviews
+// at once, refilled over period (default 20 per minute).
+func WithFailureLimit(burst int, period time.Duration) TokenReviewerOption {
+	return func(r *TokenReviewer) { r.failures = newFailureLimiter(burst, period, maxAuthFailureSources) }
+}
+
 // NewTokenReviewer reviews tokens with c for audiences (empty: the API
 // server's), trusting an accepted token for ttl.
-func NewTokenReviewer(c client.Client, audiences []string, ttl time.Duration) *TokenReviewer {
-	return &TokenReviewer{client: c, audiences: audiences, ttl: ttl,
+func NewTokenReviewer(c client.Client, audiences []string, ttl time.Duration, opts ...TokenReviewerOption) *TokenReviewer {
+	r := &TokenReviewer{client: c, audiences: audiences, ttl: ttl,
 		cache:    newCache[string, tokenCacheEntry](maxTokenCacheEntries),
 		failures: newFailureLimiter(authFailureBurst, authFailurePeriod, maxAuthFailureSources)}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // Authenticate returns the caller the token belongs to, or an error

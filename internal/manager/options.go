@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/imagegen/imagegen-operator/controllers"
-	"github.com/imagegen/imagegen-operator/mcp"
+	"github.com/imagegen/imagegen-operator/internal/httpserver"
 )
 
 // Options is everything the operator can be told at start-up.
@@ -31,7 +31,7 @@ type Options struct {
 
 	// MCP configures the MCP and REST server, run on every replica. Its zero
 	// value (no BindAddress) leaves it off; the flags default it on.
-	MCP mcp.Options
+	MCP httpserver.Options
 
 	LeaderElect             bool
 	LeaderElectionNamespace string

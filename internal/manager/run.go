@@ -19,7 +19,6 @@ import (
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/controllers"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
-	"github.com/imagegen/imagegen-operator/mcp"
 )
 
 // shutdownMargin is the part of the graceful-shutdown timeout beyond the
@@ -99,7 +98,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("setting up the ImageRequest controller: %w", err)
 	}
 	if opts.MCP.Enabled() {
-		srv, err := mcp.New(mgr, opts.MCP)
+		srv, err := newFrontDoor(mgr, opts.MCP)
 		if err != nil {
 			return nil, fmt.Errorf("setting up the MCP server: %w", err)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/imagegen/imagegen-operator/internal/rules"
 )
 
 // Request is the model-relevant part of an image request, free of any API
@@ -20,9 +22,8 @@ type Request struct {
 type FieldError struct {
 	// Field is the request field at fault, e.g. "size".
 	Field string
-	// Rule is a short stable name of the rule, the word the CRD schema's
-	// messages and every interface use (e.g. RuleControlCharacters); empty
-	// where callers still derive it.
+	// Rule is the rule's word in internal/rules, the one the tools' input
+	// schema, the CRD's messages and every interface use.
 	Rule string
 	// Message says which rule it broke and what is allowed.
 	Message string
@@ -31,7 +32,7 @@ type FieldError struct {
 // RuleControlCharacters refuses C0 control characters (except tab, line
 // feed and carriage return) and DEL in a prompt. The CRD's CEL rule on
 // spec.prompt says the same.
-const RuleControlCharacters = "controlCharacters"
+const RuleControlCharacters = rules.ControlCharacters
 
 // firstControlCharacter returns the index of the first refused control
 // character in s, or -1.
@@ -57,27 +58,31 @@ func Validate(r Request) []FieldError {
 	}
 	m, ok := Lookup(name)
 	if !ok {
-		return []FieldError{{Field: "model", Message: fmt.Sprintf("unsupported model %q; supported: %s", name, strings.Join(Names(), ", "))}}
+		return []FieldError{{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q; supported: %s", name, strings.Join(Names(), ", "))}}
 	}
 	var errs []FieldError
 	if r.Edit && !m.SupportsEdit {
-		errs = append(errs, FieldError{Field: "model", Message: fmt.Sprintf("model %q does not support edits", name)})
+		errs = append(errs, FieldError{Field: "model", Rule: rules.SupportsEdit, Message: fmt.Sprintf("model %q does not support edits", name)})
 	}
 	switch chars := utf8.RuneCountInString(r.Prompt); {
 	case chars == 0:
-		errs = append(errs, FieldError{Field: "prompt", Message: "must not be empty"})
+		errs = append(errs, FieldError{Field: "prompt", Rule: rules.MinLength, Message: "must not be empty"})
 	case chars > m.MaxPromptChars:
-		errs = append(errs, FieldError{Field: "prompt", Message: fmt.Sprintf("is %d characters; %s allows at most %d", chars, name, m.MaxPromptChars)})
+		errs = append(errs, FieldError{Field: "prompt", Rule: rules.MaxLength, Message: fmt.Sprintf("is %d characters; %s allows at most %d", chars, name, m.MaxPromptChars)})
 	}
 	if i := firstControlCharacter(r.Prompt); i >= 0 {
 		errs = append(errs, FieldError{Field: "prompt", Rule: RuleControlCharacters, Message: fmt.Sprintf(
 			"contains the control character %U at byte %d; only tab, line feed and carriage return are allowed", r.Prompt[i], i)})
 	}
 	if r.N < 1 || r.N > m.MaxN {
-		errs = append(errs, FieldError{Field: "n", Message: fmt.Sprintf("must be between 1 and %d for %s, got %d", m.MaxN, name, r.N)})
+		rule := rules.Maximum
+		if r.N < 1 {
+			rule = rules.Minimum
+		}
+		errs = append(errs, FieldError{Field: "n", Rule: rule, Message: fmt.Sprintf("must be between 1 and %d for %s, got %d", m.MaxN, name, r.N)})
 	}
 	if r.Size != "" && !m.SupportsSize(r.Size) {
-		errs = append(errs, FieldError{Field: "size", Message: fmt.Sprintf("%q is not supported by %s; use one of %s", r.Size, name, strings.Join(m.Sizes, ", "))})
+		errs = append(errs, FieldError{Field: "size", Rule: rules.Enum, Message: fmt.Sprintf("%q is not supported by %s; use one of %s", r.Size, name, strings.Join(m.Sizes, ", "))})
 	}
 	return errs
 }

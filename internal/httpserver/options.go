@@ -1,0 +1,197 @@
+package httpserver
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
+)
+
+// Auth modes for Options.Auth.
+const (
+	// AuthToken requires a bearer token that a Kubernetes TokenReview accepts.
+	AuthToken = "token"
+	// AuthNone trusts every caller; refused unless the listener is on loopback.
+	AuthNone = "none"
+)
+
+// Defaults for Options.
+const (
+	DefaultBindAddress       = ":8443"
+	DefaultDefaultNamespace  = "default"
+	DefaultHeartbeatInterval = imagerequests.DefaultHeartbeatInterval
+	DefaultTokenCacheTTL     = 30 * time.Second
+	DefaultAuthzCacheTTL     = 5 * time.Second
+)
+
+// Options configure the MCP and REST server. The zero value disables it.
+type Options struct {
+	// BindAddress is host:port of the listener; "" or "0" disables the server.
+	BindAddress string
+	// CertDir holds tls.crt and tls.key for HTTPS, reloaded when they change.
+	// Empty serves plain HTTP on a loopback address and, anywhere else, HTTPS
+	// with a self-signed certificate made at start-up (as kube-apiserver does
+	// without --tls-cert-file).
+	CertDir string
+	// Auth is AuthToken (default) or AuthNone.
+	Auth string
+	// TokenAudiences are the audiences a caller's token must be valid for;
+	// empty means the API server's own audiences.
+	TokenAudiences []string
+	// DefaultNamespace is used when a call names no namespace and the caller
+	// is not a ServiceAccount (whose own namespace is used).
+	DefaultNamespace string
+
+	// The fields below are not flags.
+
+	// Listener, when set, is served instead of listening on BindAddress
+	// (tests use it to learn the port of "127.0.0.1:0").
+	Listener net.Listener
+	// HeartbeatInterval is how often a waiting tool call sends a progress
+	// notification when nothing changed (idle proxies cut silent streams).
+	// Zero means DefaultHeartbeatInterval; it is capped at 10 s.
+	HeartbeatInterval time.Duration
+	// TokenCacheTTL is how long an accepted token is trusted before it is
+	// reviewed again (rejections are remembered for a fifth of it).
+	TokenCacheTTL time.Duration
+	// AuthzCacheTTL is how long a SubjectAccessReview answer is reused.
+	AuthzCacheTTL time.Duration
+	// PreviewClient fetches image URLs for include_preview; nil uses a client
+	// with a 15 s timeout.
+	PreviewClient *http.Client
+	// BodyReadGrace and MinBodyRate (bytes per second) pace request bodies:
+	// after the grace a body must arrive at the rate on average (see
+	// bodyrate.go). Zero means DefaultBodyReadGrace, DefaultMinBodyRate.
+	BodyReadGrace time.Duration
+	MinBodyRate   int64
+	// LargeBodyQueueWait is how long a request with a large body waits for
+	// a slot before it is answered 503 (see largebody.go). Zero means
+	// DefaultLargeBodyQueueWait.
+	LargeBodyQueueWait time.Duration
+}
+
+// BindFlags registers the --mcp-* flags on fs.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.BindAddress, "mcp-bind-address", DefaultBindAddress,
+		"Address of the MCP (/mcp) and REST listener, on every replica; 0 disables it.")
+	fs.StringVar(&o.CertDir, "mcp-cert-dir", "",
+		"Directory with tls.crt and tls.key for the MCP listener (reloaded on change). Empty: plain HTTP on a loopback address, else HTTPS with a self-signed certificate generated at start-up.")
+	fs.StringVar(&o.Auth, "mcp-auth", AuthToken,
+		"Authentication of MCP and REST callers: token (Kubernetes bearer token, checked with a TokenReview) or none (loopback only).")
+	fs.Var((*commaList)(&o.TokenAudiences), "mcp-token-audiences",
+		"Comma-separated audiences a caller's token must be valid for (default: the API server's).")
+	fs.StringVar(&o.DefaultNamespace, "mcp-default-namespace", DefaultDefaultNamespace,
+		"Namespace of calls that name none, when the caller is not a ServiceAccount (whose namespace is used).")
+}
+
+// Enabled reports whether the server should run.
+func (o Options) Enabled() bool {
+	return o.Listener != nil || (o.BindAddress != "" && o.BindAddress != "0")
+}
+
+// WithDefaults fills the zero fields.
+func (o Options) WithDefaults() Options {
+	if o.Auth == "" {
+		o.Auth = AuthToken
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	o.HeartbeatInterval = min(o.HeartbeatInterval, 10*time.Second)
+	if o.TokenCacheTTL <= 0 {
+		o.TokenCacheTTL = DefaultTokenCacheTTL
+	}
+	if o.AuthzCacheTTL <= 0 {
+		o.AuthzCacheTTL = DefaultAuthzCacheTTL
+	}
+	if o.PreviewClient == nil {
+		o.PreviewClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if o.BodyReadGrace <= 0 {
+		o.BodyReadGrace = DefaultBodyReadGrace
+	}
+	if o.MinBodyRate <= 0 {
+		o.MinBodyRate = DefaultMinBodyRate
+	}
+	if o.LargeBodyQueueWait <= 0 {
+		o.LargeBodyQueueWait = DefaultLargeBodyQueueWait
+	}
+	return o
+}
+
+// Validate checks the options an operator can get wrong: --mcp-auth=none is
+// only allowed when nothing but this machine can connect. (Plain HTTP is
+// never served off loopback either: without --mcp-cert-dir such a listener
+// gets a self-signed certificate, see ServesPlainHTTP.)
+func (o Options) Validate() error {
+	o = o.WithDefaults()
+	addr := o.address()
+	loopback := IsLoopback(addr)
+	switch o.Auth {
+	case AuthToken:
+	case AuthNone:
+		if !loopback {
+			return fmt.Errorf("--mcp-auth=none is refused on %q: without authentication the listener must be on a loopback address such as 127.0.0.1:8443", addr)
+		}
+	default:
+		return fmt.Errorf("--mcp-auth must be %q or %q, got %q", AuthToken, AuthNone, o.Auth)
+	}
+	if o.DefaultNamespace != "" {
+		if err := imagerequests.ValidateNamespace(o.DefaultNamespace); err != nil {
+			return fmt.Errorf("--mcp-default-namespace: %w", err)
+		}
+	}
+	return nil
+}
+
+// ServesPlainHTTP reports whether the listener speaks plain HTTP: only on
+// loopback without --mcp-cert-dir. Off loopback it is always HTTPS.
+func (o Options) ServesPlainHTTP() bool {
+	return o.CertDir == "" && IsLoopback(o.address())
+}
+
+// address is where the server listens.
+func (o Options) address() string {
+	if o.Listener != nil {
+		return o.Listener.Addr().String()
+	}
+	return o.BindAddress
+}
+
+// IsLoopback reports whether a host:port address only accepts connections
+// from this machine. An empty host (all interfaces) is not loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// commaList is a flag.Value of comma-separated strings.
+type commaList []string
+
+func (c *commaList) String() string { return strings.Join(*c, ",") }
+
+func (c *commaList) Set(v string) error {
+	*c = nil
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*c = append(*c, s)
+		}
+	}
+	if len(*c) == 0 && strings.TrimSpace(v) != "" {
+		return errors.New("no audience in the list")
+	}
+	return nil
+}

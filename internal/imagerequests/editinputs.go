@@ -1,0 +1,70 @@
+package imagerequests
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/models"
+	"github.com/imagegen/imagegen-operator/internal/rules"
+)
+
+// MaxInlineInputBytes bounds what an edit can upload: until an artifact
+// store exists the image and mask travel to the controller in one Secret,
+// and Kubernetes caps a Secret's data (keys plus values) at 1 MiB. This is
+// the one place that limit lives.
+const MaxInlineInputBytes = 1 << 20
+
+// Keys of the input Secret.
+const (
+	secretKeyImage = "image.png"
+	secretKeyMask  = "mask.png"
+)
+
+// validateEditInputs applies the byte limits (the model's, then the
+// Secret's) and then the controller's rules on the contents (PNG,
+// dimensions, square, mask size and alpha, transparency). The byte limits
+// come first so an oversized body is refused before any of it is parsed.
+func validateEditInputs(modelName string, image, mask []byte) *InputError {
+	m, ok := models.Lookup(modelName)
+	if !ok {
+		return &InputError{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q", modelName)}
+	}
+	asInputError := func(err error) *InputError {
+		var v *imagecheck.Violation
+		if errors.As(err, &v) {
+			return &InputError{Field: v.Field, Rule: v.Rule, Message: v.Message}
+		}
+		return &InputError{Field: imagecheck.FieldImage, Rule: rules.PNG, Message: err.Error()}
+	}
+	limits := imagecheck.Rules{MaxBytes: m.MaxInputBytes, Square: m.SquareInput, MaxSide: m.MaxInputSide}
+	if err := imagecheck.CheckSizes(image, mask, limits); err != nil {
+		return asInputError(err)
+	}
+	if err := checkInlineSize(image, mask); err != nil {
+		return err
+	}
+	if err := imagecheck.CheckEdit(image, mask, limits); err != nil {
+		return asInputError(err)
+	}
+	return nil
+}
+
+// checkInlineSize refuses inputs that do not fit in the input Secret.
+func checkInlineSize(image, mask []byte) *InputError {
+	imageSize := len(secretKeyImage) + len(image)
+	if imageSize > MaxInlineInputBytes {
+		return &InputError{Field: imagecheck.FieldImage, Rule: rules.InlineSize, Message: fmt.Sprintf(
+			"is %d bytes; until an artifact store exists, edit inputs travel in a Kubernetes Secret, which holds at most %d bytes (1 MiB) for image and mask together; send a smaller PNG (fewer colours, or a smaller square size)",
+			len(image), MaxInlineInputBytes)}
+	}
+	if mask == nil {
+		return nil
+	}
+	if total := imageSize + len(secretKeyMask) + len(mask); total > MaxInlineInputBytes {
+		return &InputError{Field: imagecheck.FieldMask, Rule: rules.InlineSize, Message: fmt.Sprintf(
+			"is %d bytes and the image %d bytes, %d together; until an artifact store exists, edit inputs travel in a Kubernetes Secret, which holds at most %d bytes (1 MiB) for image and mask together; send smaller PNGs",
+			len(mask), len(image), len(image)+len(mask), MaxInlineInputBytes)}
+	}
+	return nil
+}

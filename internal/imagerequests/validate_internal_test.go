@@ -1,0 +1,113 @@
+package imagerequests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
+)
+
+func TestCheckInlineSize(t *testing.T) {
+	fits := MaxInlineInputBytes - len(secretKeyImage)
+	if err := checkInlineSize(make([]byte, fits), nil); err != nil {
+		t.Errorf("an image of exactly the limit: %v", err)
+	}
+	if err := checkInlineSize(make([]byte, fits+1), nil); err == nil || err.Field != "image" || err.Rule != "inlineSize" {
+		t.Errorf("one byte over: %v", err)
+	}
+	half := MaxInlineInputBytes / 2
+	err := checkInlineSize(make([]byte, half), make([]byte, half))
+	if err == nil || err.Field != "mask" || !strings.Contains(err.Message, "1048576") {
+		t.Errorf("image and mask together over: %v", err)
+	}
+	if err := checkInlineSize(make([]byte, 1000), make([]byte, 1000)); err != nil {
+		t.Errorf("small inputs: %v", err)
+	}
+}
+
+func TestValidateParams(t *testing.T) {
+	cases := map[string]struct {
+		p     Params
+		edit  bool
+		field string
+		rule  string
+	}{
+		"ok":           {p: Params{Prompt: "x"}},
+		"empty prompt": {p: Params{}, field: "prompt", rule: "minLength"},
+		"long prompt":  {p: Params{Prompt: strings.Repeat("a", 1001)}, field: "prompt", rule: "maxLength"},
+		"n over":       {p: Params{Prompt: "x", N: 11, NSet: true}, field: "n", rule: "maximum"},
+		"n given as 0": {p: Params{Prompt: "x", NSet: true}, field: "n", rule: "minimum"},
+		"n negative":   {p: Params{Prompt: "x", N: -1, NSet: true}, field: "n", rule: "minimum"},
+		"n left out":   {p: Params{Prompt: "x"}},
+		"size":         {p: Params{Prompt: "x", Size: "1x1"}, field: "size", rule: "enum"},
+		"model":        {p: Params{Prompt: "x", Model: "m"}, field: "model", rule: "enum"},
+	}
+	for name, tc := range cases {
+		errs := validateParams(tc.p.withDefaults(), tc.edit)
+		if tc.field == "" {
+			if len(errs) > 0 {
+				t.Errorf("%s: %v", name, errs)
+			}
+			continue
+		}
+		if len(errs) != 1 || errs[0].Field != tc.field || errs[0].Rule != tc.rule {
+			t.Errorf("%s: %v, want %s/%s", name, errs, tc.field, tc.rule)
+		}
+	}
+}
+
+func TestValidateEditInputs(t *testing.T) {
+	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, true), nil); err != nil {
+		t.Errorf("a good image: %v", err)
+	}
+	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, false), pngtest.PNG(32, 32, false, false)); err == nil || err.Field != "mask" || err.Rule != "alpha" {
+		t.Errorf("a mask without alpha: %v", err)
+	}
+}
+
+func TestInputErrorsMessage(t *testing.T) {
+	errs := InputErrors{{Field: "n", Rule: "range", Message: "too big"}, {Field: "size", Rule: "enum", Message: "no"}}
+	if got := errs.Error(); got != "invalid n (rule range): too big; invalid size (rule enum): no" {
+		t.Errorf("got %q", got)
+	}
+	if AsInputErrors(errs) == nil || AsInputErrors(&InputError{}) == nil || AsInputErrors(nil) != nil {
+		t.Error("AsInputErrors")
+	}
+}
+
+// TestValidateEditInputsChecksBytesFirst: bodies over a byte limit are
+// refused for their size before any of them is parsed, and a decompression
+// bomb small enough for both limits is refused by its dimensions.
+func TestValidateEditInputsChecksBytesFirst(t *testing.T) {
+	garbage := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, MaxInlineInputBytes)...)
+	cases := map[string]struct {
+		image, mask []byte
+		field, rule string
+	}{
+		"image over the Secret limit, not a PNG": {image: garbage, field: "image", rule: "inlineSize"},
+		"mask over the Secret limit, not a PNG":  {image: pngtest.PNG(32, 32, true, false), mask: garbage, field: "mask", rule: "inlineSize"},
+		"image over the model's limit":           {image: append(garbage, make([]byte, 4<<20)...), field: "image", rule: "size-bytes"},
+		"palette+tRNS bomb":                      {image: pngtest.PaletteBomb(pngtest.BombSide), field: "image", rule: "dimensions-max"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := validateEditInputs("dall-e-2", tc.image, tc.mask)
+			if err == nil || err.Field != tc.field || err.Rule != tc.rule {
+				t.Fatalf("validateEditInputs() = %v, want %s/%s", err, tc.field, tc.rule)
+			}
+		})
+	}
+}
+
+func TestServiceAccountNamespace(t *testing.T) {
+	for user, want := range map[string]string{
+		"system:serviceaccount:team-a:agent": "team-a",
+		"system:serviceaccount:broken":       "",
+		"alice":                              "",
+		"system:node:n1":                     "",
+	} {
+		if got := (&Caller{Username: user}).ServiceAccountNamespace(); got != want {
+			t.Errorf("%s: %q, want %q", user, got, want)
+		}
+	}
+}

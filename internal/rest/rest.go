@@ -1,0 +1,543 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/klog/v2"
+
+	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/httpapi"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
+	"github.com/imagegen/imagegen-operator/internal/models"
+	"github.com/imagegen/imagegen-operator/internal/rules"
+)
+
+// REST paths.
+const (
+	PathGenerate      = "/generate_image"
+	PathEdit          = "/edit_image"
+	PathImageRequests = "/image_requests/"
+)
+
+// Limits of the REST bodies.
+const (
+	maxJSONBody      = 64 << 10
+	maxFormFieldSize = 8 << 10
+	// defaultRetryAfter is sent with a 429 when the upstream's wait is not known.
+	defaultRetryAfter = 60 * time.Second
+)
+
+// Handler serves the REST endpoints over the imagerequests service. The
+// listener (internal/httpserver) authenticates the caller, paces bodies
+// and mounts each endpoint with its own limits.
+type Handler struct {
+	svc *imagerequests.Service
+	log logr.Logger
+}
+
+// New returns the REST endpoints of svc.
+func New(svc *imagerequests.Service, log logr.Logger) *Handler {
+	return &Handler{svc: svc, log: log}
+}
+
+// record counts one REST call.
+func record(op, outcome string) { imagerequests.RecordCall("rest", op, outcome) }
+
+// generateKeys are the keys of POST /generate_image's body, per object.
+var generateKeys = map[string][]string{"": {"prompt", "params", "namespace", "wait_seconds"}, "params": {"n", "size", "model"}}
+
+// GenerateRequest is POST /generate_image's body.
+type GenerateRequest struct {
+	Prompt string `json:"prompt"`
+	Params struct {
+		// N is a pointer so that an explicit 0 is refused, not taken as
+		// "left out" (1 image) and charged.
+		N     *int   `json:"n,omitempty"`
+		Size  string `json:"size,omitempty"`
+		Model string `json:"model,omitempty"`
+	} `json:"params"`
+	Namespace   string `json:"namespace,omitempty"`
+	WaitSeconds *int   `json:"wait_seconds,omitempty"`
+}
+
+// ImagesResponse is the 200 answer of the REST endpoints.
+type ImagesResponse struct {
+	ImageURLs        []string       `json:"image_urls"`
+	Name             string         `json:"name"`
+	Namespace        string         `json:"namespace"`
+	EstimatedCostUSD string         `json:"estimated_cost_usd"`
+	Phase            string         `json:"phase"`
+	Images           []RESTImageURL `json:"images"`
+}
+
+// RESTImageURL is one image with its expiry.
+type RESTImageURL struct {
+	URL       string `json:"url"`
+	ExpiresAt string `json:"expires_at,omitempty"`
+}
+
+// PendingResponse is the 202 answer when the wait elapsed: the request
+// goes on, and PollURL answers like the POST once it has finished.
+type PendingResponse struct {
+	Error     httpapi.Error `json:"error"`
+	Name      string        `json:"name"`
+	Namespace string        `json:"namespace"`
+	Phase     string        `json:"phase"`
+	PollURL   string        `json:"poll_url"`
+}
+
+// fieldNames maps our input names to a REST endpoint's.
+type fieldNames map[string]string
+
+func (f fieldNames) of(name string) string {
+	if n, ok := f[name]; ok {
+		return n
+	}
+	return name
+}
+
+var (
+	generateFields = fieldNames{"n": "params.n", "size": "params.size", "model": "params.model"}
+	editFields     = fieldNames{imagecheck.FieldImage: "image_file", imagecheck.FieldMask: "mask_file"}
+)
+
+// Generate is POST /generate_image.
+func (s *Handler) Generate(w http.ResponseWriter, r *http.Request) {
+	caller := imagerequests.CallerFrom(r.Context())
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.writeBodyError(w, "generate_image", err)
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var body GenerateRequest
+	if err := dec.Decode(&body); err != nil {
+		s.writeBodyError(w, "generate_image", decodeError(raw, err))
+		return
+	}
+	if dec.More() {
+		s.writeBodyError(w, "generate_image", errors.New("more than one JSON value in the body"))
+		return
+	}
+	if key, err := duplicateKey(raw); err != nil || key != "" {
+		if err == nil {
+			err = &imagerequests.InputError{Field: key, Rule: rules.Unique, Message: "is given more than once; JSON keys must be unique"}
+		}
+		s.writeCallError(w, "generate_image", err, nil)
+		return
+	}
+	wait, err := waitFrom(body.WaitSeconds)
+	if err != nil {
+		s.writeCallError(w, "generate_image", err, generateFields)
+		return
+	}
+	p := imagerequests.Params{Prompt: body.Prompt, Size: body.Params.Size, Model: body.Params.Model}
+	if body.Params.N != nil {
+		p.N, p.NSet = *body.Params.N, true
+	}
+	ns, err := namespaceOf(r, body.Namespace)
+	if err != nil {
+		s.writeCallError(w, "generate_image", err, generateFields)
+		return
+	}
+	cr, err := s.svc.Prepare(r.Context(), caller, imagerequests.Request{Via: "rest/generate_image", Namespace: ns, Params: p})
+	if err != nil {
+		s.writeCallError(w, "generate_image", err, generateFields)
+		return
+	}
+	s.restCreateAndWait(w, r, "generate_image", cr, wait)
+}
+
+// namespaceOf is the namespace a REST call names: in the query
+// (?namespace=, which is known before the body is read, so a large upload
+// can be authorised before it is; see internal/httpserver) or in the body. Both
+// may be given only if they agree.
+func namespaceOf(r *http.Request, inBody string) (string, error) {
+	q := r.URL.Query().Get("namespace")
+	switch {
+	case q == "":
+		return inBody, nil
+	case inBody == "" || inBody == q:
+		return q, nil
+	}
+	return "", &imagerequests.InputError{Field: "namespace", Rule: rules.Conflict, Message: fmt.Sprintf("the query names namespace %q and the body %q; give one, or the same in both", q, inBody)}
+}
+
+func waitFrom(seconds *int) (time.Duration, error) {
+	if seconds == nil {
+		return imagerequests.DefaultWaitSeconds * time.Second, nil
+	}
+	// minimum and maximum: the words of the tools' input schema.
+	if *seconds < 0 {
+		return 0, &imagerequests.InputError{Field: "wait_seconds", Rule: rules.Minimum, Message: fmt.Sprintf("must be between 0 and %d, got %d", imagerequests.MaxWaitSeconds, *seconds)}
+	}
+	if *seconds > imagerequests.MaxWaitSeconds {
+		return 0, &imagerequests.InputError{Field: "wait_seconds", Rule: rules.Maximum, Message: fmt.Sprintf("must be between 0 and %d, got %d", imagerequests.MaxWaitSeconds, *seconds)}
+	}
+	return time.Duration(*seconds) * time.Second, nil
+}
+
+// Edit is POST /edit_image. It reads the multipart upload part by part, each file through a
+// hard limit, so nothing unbounded is ever held in memory.
+func (s *Handler) Edit(w http.ResponseWriter, r *http.Request) {
+	caller := imagerequests.CallerFrom(r.Context())
+	maxFile := maxInputBytes()
+	r.Body = http.MaxBytesReader(w, r.Body, 2*maxFile+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument,
+			Message: "the body must be multipart/form-data with fields prompt, image_file, optional mask_file, n, size, model, namespace and wait_seconds: " + err.Error()})
+		return
+	}
+	fields := map[string]string{}
+	var image, mask []byte
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			// Read what follows the last part too: the body's end lifts
+			// its read deadline (see internal/httpserver) and lets net/http notice a
+			// caller that goes away while the call waits.
+			_, _ = io.Copy(io.Discard, r.Body)
+			break
+		}
+		if err != nil {
+			s.writeBodyError(w, "edit_image", err)
+			return
+		}
+		name := part.FormName()
+		switch name {
+		case "image_file", "mask_file":
+			if (name == "image_file" && image != nil) || (name == "mask_file" && mask != nil) {
+				httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.Unique, Message: "is given more than once"})
+				return
+			}
+			data, err := readPart(part, maxFile)
+			if err != nil {
+				s.writePartError(w, name, maxFile, err)
+				return
+			}
+			if name == "image_file" {
+				image = data
+			} else {
+				mask = data
+			}
+		case "prompt", "n", "size", "model", "namespace", "wait_seconds":
+			if _, dup := fields[name]; dup {
+				httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.Unique, Message: "is given more than once"})
+				return
+			}
+			data, err := readPart(part, maxFormFieldSize)
+			if err != nil {
+				s.writePartError(w, name, maxFormFieldSize, err)
+				return
+			}
+			fields[name] = string(data)
+		default:
+			httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.Unknown,
+				Message: "is not a field of edit_image; the fields are prompt, image_file, mask_file, n, size, model, namespace and wait_seconds"})
+			return
+		}
+	}
+	var errs imagerequests.InputErrors
+	n, nSet := 0, false
+	if v, ok := fields["n"]; ok {
+		nSet = true
+		if n, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
+			errs = append(errs, &imagerequests.InputError{Field: "n", Rule: rules.Integer, Message: fmt.Sprintf("%q is not an integer", v)})
+		}
+	}
+	var waitSeconds *int
+	if v, ok := fields["wait_seconds"]; ok {
+		ws, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, &imagerequests.InputError{Field: "wait_seconds", Rule: rules.Integer, Message: fmt.Sprintf("%q is not an integer", v)})
+		}
+		waitSeconds = &ws
+	}
+	if image == nil {
+		errs = append(errs, &imagerequests.InputError{Field: imagecheck.FieldImage, Rule: rules.Required, Message: "is required: upload the PNG to edit"})
+	}
+	if len(errs) > 0 {
+		s.writeCallError(w, "edit_image", errs, editFields)
+		return
+	}
+	wait, err := waitFrom(waitSeconds)
+	if err != nil {
+		s.writeCallError(w, "edit_image", err, editFields)
+		return
+	}
+	p := imagerequests.Params{Prompt: fields["prompt"], N: n, NSet: nSet, Size: fields["size"], Model: fields["model"]}
+	ns, err := namespaceOf(r, fields["namespace"])
+	if err != nil {
+		s.writeCallError(w, "edit_image", err, editFields)
+		return
+	}
+	cr, err := s.svc.Prepare(r.Context(), caller, imagerequests.Request{Via: "rest/edit_image", Namespace: ns, Params: p,
+		Edit: true, Image: image, Mask: mask})
+	if err != nil {
+		s.writeCallError(w, "edit_image", err, editFields)
+		return
+	}
+	s.restCreateAndWait(w, r, "edit_image", cr, wait)
+}
+
+// errPartTooLarge says a part went past its limit.
+var errPartTooLarge = errors.New("part too large")
+
+// readPart reads at most limit bytes of a part; more is errPartTooLarge.
+func readPart(part *multipart.Part, limit int64) ([]byte, error) {
+	defer part.Close()
+	data, err := io.ReadAll(io.LimitReader(part, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errPartTooLarge
+	}
+	return data, nil
+}
+
+func (s *Handler) writePartError(w http.ResponseWriter, field string, limit int64, err error) {
+	if errors.Is(err, errPartTooLarge) {
+		rule := rules.MaxLength
+		msg := fmt.Sprintf("is longer than %d bytes", limit)
+		if strings.HasSuffix(field, "_file") {
+			rule = rules.SizeBytes
+			msg = fmt.Sprintf("is larger than %d bytes; it must be smaller than %d bytes (%d MB)", limit, limit, limit>>20)
+		}
+		httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: field, Rule: rule, Message: msg})
+		return
+	}
+	s.writeBodyError(w, "edit_image", err)
+}
+
+// writeBodyError answers a body that could not be read or parsed.
+func (s *Handler) writeBodyError(w http.ResponseWriter, op string, err error) {
+	record(op, imagerequests.OutcomeInvalid)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		httpapi.WriteError(w, http.StatusRequestEntityTooLarge, httpapi.Error{Code: httpapi.CodeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", mbe.Limit)})
+		return
+	}
+	var slow *httpapi.BodyTooSlowError
+	if errors.As(err, &slow) {
+		httpapi.WriteError(w, http.StatusRequestTimeout, httpapi.Error{Code: httpapi.CodeRequestTimeout, Message: slow.Error()})
+		return
+	}
+	e := httpapi.Error{Code: httpapi.CodeInvalidArgument, Message: "the body could not be read: " + err.Error()}
+	var typeErr *json.UnmarshalTypeError
+	var unknown *unknownFieldError
+	switch {
+	case errors.As(err, &typeErr):
+		e.Field, e.Rule = typeErr.Field, rules.Type
+		e.Message = fmt.Sprintf("must be a %s, got a JSON %s", typeErr.Type, typeErr.Value)
+	case errors.As(err, &unknown):
+		e.Field, e.Rule, e.Message = unknown.key, rules.Unknown, "is not a field of this endpoint"
+	}
+	httpapi.WriteError(w, http.StatusBadRequest, e)
+}
+
+// writeCallError answers an error from prepareCreate or validation.
+func (s *Handler) writeCallError(w http.ResponseWriter, op string, err error, names fieldNames) {
+	var fe *imagerequests.ForbiddenError
+	switch ies := imagerequests.AsInputErrors(err); {
+	case ies != nil:
+		record(op, imagerequests.OutcomeInvalid)
+		msgs := make([]string, len(ies))
+		for i, ie := range ies {
+			msgs[i] = (&imagerequests.InputError{Field: names.of(ie.Field), Rule: ie.Rule, Message: ie.Message}).Error()
+		}
+		httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: names.of(ies[0].Field), Rule: ies[0].Rule, Message: strings.Join(msgs, "; ")})
+	case errors.As(err, &fe):
+		record(op, imagerequests.OutcomeForbidden)
+		httpapi.WriteError(w, http.StatusForbidden, httpapi.Error{Code: httpapi.CodeForbidden, Message: fe.Error()})
+	default:
+		record(op, imagerequests.OutcomeError)
+		s.log.Error(err, "REST call failed", "operation", op)
+		httpapi.WriteError(w, http.StatusInternalServerError, httpapi.Error{Code: httpapi.CodeInternal, Message: err.Error()})
+	}
+}
+
+func (s *Handler) restCreateAndWait(w http.ResponseWriter, r *http.Request, op string, cr *imagerequests.Prepared, wait time.Duration) {
+	log := s.log.WithValues("rest", op, "user", imagerequests.CallerFrom(r.Context()).Name())
+	ir, err := s.svc.Create(r.Context(), cr)
+	if err != nil {
+		s.writeCallError(w, op, err, nil)
+		return
+	}
+	log = log.WithValues("imagerequest", klog.KObj(ir))
+	log.Info("created ImageRequest", "operation", ir.Spec.Operation, "n", ir.Spec.N, "size", ir.Spec.Size, "promptChars", len(ir.Spec.Prompt))
+	outcome, err := s.svc.Await(r.Context(), ir, wait, nil)
+	if err != nil {
+		// A shutdown also cancels r's context: tell it from a caller that
+		// went away, which is the only one left without an answer.
+		if s.svc.ShuttingDown() {
+			if outcome.Request.Status.Phase.IsTerminal() {
+				record(op, s.writeOutcome(w, outcome, editOrGenerateFields(op)))
+				return
+			}
+			log.Info("shutting down while the caller waits; the ImageRequest carries on")
+			record(op, imagerequests.OutcomePending)
+			s.writeShuttingDown(w, outcome.Request)
+			return
+		}
+		if r.Context().Err() != nil || errors.Is(err, imagerequests.ErrCallerGone) {
+			log.Info("caller went away; the ImageRequest carries on")
+			record(op, imagerequests.OutcomePending)
+			return
+		}
+		s.writeCallError(w, op, err, nil)
+		return
+	}
+	record(op, s.writeOutcome(w, outcome, editOrGenerateFields(op)))
+}
+
+func editOrGenerateFields(op string) fieldNames {
+	if op == "edit_image" {
+		return editFields
+	}
+	return generateFields
+}
+
+// writeOutcome answers with where the request is: 200 with the images,
+// 202 while it is still working, or the HTTP status its failure maps to.
+// It returns the outcome label for the metrics.
+func (s *Handler) writeOutcome(w http.ResponseWriter, o imagerequests.Outcome, names fieldNames) string {
+	ir := o.Request
+	st := ir.Status
+	switch st.Phase {
+	case imagesv1alpha1.PhaseSucceeded:
+		resp := ImagesResponse{ImageURLs: []string{}, Images: []RESTImageURL{}, Name: ir.Name, Namespace: ir.Namespace,
+			EstimatedCostUSD: st.EstimatedCostUSD, Phase: string(st.Phase)}
+		for _, img := range st.Images {
+			resp.ImageURLs = append(resp.ImageURLs, img.URL)
+			u := RESTImageURL{URL: img.URL}
+			if img.ExpiresAt != nil {
+				u.ExpiresAt = img.ExpiresAt.UTC().Format(time.RFC3339)
+			}
+			resp.Images = append(resp.Images, u)
+		}
+		httpapi.WriteJSON(w, http.StatusOK, resp)
+		return imagerequests.OutcomeOK
+	case imagesv1alpha1.PhaseFailed:
+		status, e := failureResponse(o, names)
+		if status == http.StatusTooManyRequests {
+			retry := o.RetryAfter
+			if retry <= 0 {
+				retry = defaultRetryAfter
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+		}
+		httpapi.WriteError(w, status, e)
+		return imagerequests.OutcomeFailed
+	}
+	phase := imagerequests.PhaseOf(ir)
+	poll := PathImageRequests + ir.Namespace + "/" + ir.Name
+	w.Header().Set("Location", poll)
+	httpapi.WriteJSON(w, http.StatusAccepted, PendingResponse{
+		Error: httpapi.Error{Code: httpapi.CodeWaitElapsed, Message: imagerequests.Describe(ir) + "; it goes on: GET " + poll + " until it answers 200 (or an error)"},
+		Name:  ir.Name, Namespace: ir.Namespace, Phase: string(phase), PollURL: poll,
+	})
+	return imagerequests.OutcomePending
+}
+
+// failureResponse maps a Failed request to an HTTP status and error.
+func failureResponse(o imagerequests.Outcome, names fieldNames) (int, httpapi.Error) {
+	st := o.Request.Status
+	msg := fmt.Sprintf("ImageRequest %s/%s failed: %s: %s", o.Request.Namespace, o.Request.Name, st.Reason, st.Message)
+	switch st.Reason {
+	case imagesv1alpha1.ReasonContentPolicy:
+		return http.StatusUnprocessableEntity, httpapi.Error{Code: httpapi.CodeContentPolicy, Field: "prompt", Message: msg}
+	case imagesv1alpha1.ReasonRateLimited:
+		return http.StatusTooManyRequests, httpapi.Error{Code: httpapi.CodeRateLimited, Message: msg}
+	case imagesv1alpha1.ReasonAttemptsExhausted:
+		if o.RateLimited || strings.Contains(st.Message, imagesv1alpha1.ReasonRateLimited) || strings.Contains(st.Message, " 429 ") {
+			return http.StatusTooManyRequests, httpapi.Error{Code: httpapi.CodeRateLimited, Message: msg}
+		}
+	case imagesv1alpha1.ReasonInvalidImage:
+		return http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: names.of(imagecheck.FieldImage), Message: msg}
+	case imagesv1alpha1.ReasonInvalidMask:
+		return http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: names.of(imagecheck.FieldMask), Message: msg}
+	case imagesv1alpha1.ReasonInvalidRequest, imagesv1alpha1.ReasonUnsupportedModel:
+		return http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Message: msg}
+	}
+	return http.StatusBadGateway, httpapi.Error{Code: httpapi.CodeUpstream, Message: msg}
+}
+
+// Get is GET /image_requests/{namespace}/{name}: the same
+// answer as the POST that created it, now.
+func (s *Handler) Get(w http.ResponseWriter, r *http.Request) {
+	caller := imagerequests.CallerFrom(r.Context())
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	ir, err := s.svc.Get(r.Context(), caller, ns, name)
+	if ies := imagerequests.AsInputErrors(err); ies != nil {
+		record("get_image_request", imagerequests.OutcomeInvalid)
+		httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: ies[0].Field, Rule: ies[0].Rule, Message: ies.Error()})
+		return
+	}
+	if apierrors.IsNotFound(err) {
+		httpapi.WriteError(w, http.StatusNotFound, httpapi.Error{Code: httpapi.CodeNotFound, Message: fmt.Sprintf("ImageRequest %s/%s not found", ns, name)})
+		return
+	}
+	if err != nil {
+		s.writeCallError(w, "get_image_request", err, nil)
+		return
+	}
+	names := generateFields
+	if ir.Spec.Operation == imagesv1alpha1.OperationEdit {
+		names = editFields
+	}
+	record("get_image_request", s.writeOutcome(w, imagerequests.Outcome{Request: ir}, names))
+}
+
+// maxInputBytes is the largest edit input any registered model takes.
+func maxInputBytes() int64 {
+	var n int64
+	for _, name := range models.Names() {
+		if m, ok := models.Lookup(name); ok {
+			n = max(n, m.MaxInputBytes)
+		}
+	}
+	return n
+}
+
+// unknownFieldError names a body key the endpoint does not have.
+type unknownFieldError struct {
+	key string
+	err error
+}
+
+func (e *unknownFieldError) Error() string { return e.err.Error() }
+func (e *unknownFieldError) Unwrap() error { return e.err }
+
+// decodeError types what the JSON decoder said of the generate body: an
+// unknown key becomes an *unknownFieldError naming it (the decoder says so
+// only in words). Its key is the last part of the path, as the decoder
+// names it.
+func decodeError(raw []byte, err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &typeErr) || errors.As(err, &syntaxErr) {
+		return err
+	}
+	path, kerr := unknownKey(raw, generateKeys)
+	if kerr != nil || path == "" {
+		return err
+	}
+	return &unknownFieldError{key: path[strings.LastIndex(path, ".")+1:], err: err}
+}

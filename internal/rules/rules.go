@@ -1,0 +1,80 @@
+// Package rules is the one vocabulary of input rules: the word an error
+// names (as "rule" in REST bodies, in MCP error data and tool errors, and in
+// the CRD's messages) for each rule an input can break. The JSON schema's
+// keywords are used where the tools' input schema says the same thing, so
+// a value refused by the schema and one refused by our own checks name the
+// same rule.
+package rules
+
+// Rules of the JSON schema of the tools' inputs, also used by our checks
+// of the same constraints.
+const (
+	// Required: a required input is missing.
+	Required = "required"
+	// MinLength: a string is empty (or shorter than allowed). An empty
+	// prompt breaks this rule, as the schema's minLength 1 says.
+	MinLength = "minLength"
+	// MaxLength: a string is longer than allowed.
+	MaxLength = "maxLength"
+	// Pattern: a name does not have the required form.
+	Pattern = "pattern"
+	// Minimum and Maximum bound a number.
+	Minimum = "minimum"
+	Maximum = "maximum"
+	// Enum: a value is not one of those allowed (model, size).
+	Enum = "enum"
+	// AdditionalProperties: an argument the tool does not have.
+	AdditionalProperties = "additionalProperties"
+)
+
+// Rules of the model registry (internal/models) and the CRD.
+const (
+	// SupportsEdit: the model cannot edit images.
+	SupportsEdit = "supportsEdit"
+	// ControlCharacters: a prompt holds a control character other than
+	// tab, line feed or carriage return (the CRD's CEL rule on spec.prompt
+	// says the same).
+	ControlCharacters = "controlCharacters"
+)
+
+// Rules of an edit's input images (internal/imagecheck, and the size of
+// the input Secret).
+const (
+	PNG           = "png"
+	SizeBytes     = "size-bytes"
+	DimensionsMax = "dimensions-max"
+	Square        = "square"
+	Dimensions    = "dimensions"
+	Alpha         = "alpha"
+	Transparency  = "transparency"
+	// InlineSize: image and mask do not fit in the input Secret.
+	InlineSize = "inlineSize"
+	// Base64: an MCP upload is not valid base64.
+	Base64 = "base64"
+)
+
+// Rules of a call's form, found by the adapters.
+const (
+	// Unique: a JSON key or form field is given more than once.
+	Unique = "unique"
+	// Unknown: a REST body field the endpoint does not have.
+	Unknown = "unknown"
+	// Type: a JSON value of the wrong type.
+	Type = "type"
+	// Integer: a form field that should be an integer is not.
+	Integer = "integer"
+	// Conflict: the query and the body name different namespaces.
+	Conflict = "conflict"
+	// Template: a resource URI not of the imagerequest:// form.
+	Template = "template"
+	// Cursor: a resources/list cursor this server did not issue.
+	Cursor = "cursor"
+)
+
+// Rules the API server enforces when the ImageRequest is created.
+const (
+	// Exists: the namespace does not exist.
+	Exists = "exists"
+	// Admission: admission refused the request.
+	Admission = "admission"
+)
