@@ -97,7 +97,7 @@ func TestManyAtOnce(t *testing.T) {
 	if err := sim.SetLatency(time.Second, 0); err != nil {
 		t.Fatal(err)
 	}
-	defer sim.SetLatency(0, 0)
+	defer func() { _ = sim.SetLatency(0, 0) }()
 	const count = 100
 	reqs := make([]*imagesv1alpha1.ImageRequest, count)
 	for i := range reqs {

@@ -111,15 +111,15 @@ type ImageRequestSpec struct {
 type Phase string
 
 const (
-	// PhasePending: accepted, waiting for inputs or for the next attempt.
+	// PhasePending means accepted, and waiting for inputs or for the next attempt.
 	PhasePending Phase = "Pending"
-	// PhaseRunning: an attempt has been recorded and its upstream call is in
+	// PhaseRunning means an attempt has been recorded and its upstream call is in
 	// flight. A controller that finds Running on start-up knows the call was
 	// interrupted and counts the attempt as spent.
 	PhaseRunning Phase = "Running"
-	// PhaseSucceeded: images are in status.images. Terminal.
+	// PhaseSucceeded means images are in status.images. Terminal.
 	PhaseSucceeded Phase = "Succeeded"
-	// PhaseFailed: status.reason and status.message say why. Terminal.
+	// PhaseFailed means status.reason and status.message say why. Terminal.
 	PhaseFailed Phase = "Failed"
 )
 
@@ -312,8 +312,4 @@ type ImageRequestList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ImageRequest `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&ImageRequest{}, &ImageRequestList{})
 }
