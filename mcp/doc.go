@@ -1,32 +1,32 @@
-// Package mcp is the operator's front door for agents and plain HTTP
-// services: an MCP server (Streamable HTTP, stateless) and a few REST
-// endpoints that create ImageRequests, wait for them and hand back the
-// results. It runs inside the manager on every replica, never calls the
-// upstream image API itself (the controller does) and never sees an OpenAI
-// key.
+// Package mcp is the operator's MCP adapter: an MCP server whose tools and
+// resources create, wait for and read ImageRequests through the
+// imagerequests service (internal/imagerequests). It never calls the
+// upstream image API (the controller does), never sees an OpenAI key, and
+// knows nothing of HTTP serving or authentication: internal/httpserver
+// serves the *sdkmcp.Server New returns (Streamable HTTP, stateless) and
+// puts the authenticated caller into each request's context.
+//
+// The SDK's package is imported as sdkmcp everywhere, tests included, so
+// that sdkmcp.AddTool never reads as ours.
 //
 // # Layout
 //
-//   - server.go: the Runnable, the HTTP mux and its middleware.
-//   - options.go: flags and their rules (auth none and plain HTTP only on loopback).
-//   - tls.go: the HTTPS listener, its certificate reloaded on change.
-//   - auth.go, authz.go: TokenReview (cached by token hash) and SubjectAccessReview as the caller.
-//   - authlimit.go: rejected tokens limited per source address; lrucache.go: the
-//     TTL and least-recently-used cache the reviews and the limiter keep answers in.
-//   - limits.go, bodyrate.go: large-body slots (granted only to callers with rights,
-//     for a bounded wait) and the minimum rate every request body is read at.
-//   - validate.go: every CRD and byte rule, checked before anything is created.
-//   - names.go: the namespace and name rules of every read (REST, tool, resource).
-//   - create.go: the ImageRequest and the Secret holding an edit's inputs,
-//     written first so the controller never waits for it.
-//   - waiters.go, wait.go, progress.go: waiting fed by the manager's shared informer.
-//   - tools*.go, schema.go, result.go: the MCP tools; resources.go: the resource
-//     template, reads and subscriptions; resourcelist.go: resources/list.
+//   - server.go: New, the instructions, the SDK's logger.
+//   - middleware.go: the one receiving middleware that counts every tool call
+//     (imagegen_mcp_calls_total) and logs it, classifying the outcome from the
+//     handler's result and error.
+//   - tools.go, tools_create.go, tools_read.go: the four tools; decode.go: an
+//     edit's base64 inputs; schema.go: their input and output schemas;
+//     schemaerrors.go: the SDK's schema errors in our words.
+//   - result.go, progress.go, preview.go: results, notifications/progress and
+//     include_preview thumbnails.
+//   - resources.go: the resource template, reads and subscriptions;
+//     resourcelist.go: resources/list.
 //   - versions.go: capabilities and texts that depend on the protocol version.
 //   - rpcerrors.go: JSON-RPC error codes of the non-tool methods.
-//   - rest.go: POST /generate_image, POST /edit_image, GET /image_requests/{namespace}/{name};
-//     jsonkeys.go: duplicate JSON keys; shutdown.go: answering calls a shutdown cuts short.
-//   - preview.go: thumbnails for include_preview.
+//
+// The tests of this package are the front door's end-to-end suite: they start
+// a control plane, the simulator and a manager, and call MCP and REST over HTTP.
 //
 // # Stateless transport and resource subscriptions
 //

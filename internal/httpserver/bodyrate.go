@@ -19,15 +19,15 @@ import (
 // (12 MiB) may take 10 s + 384 s; a valid edit (at most 1 MiB of inputs,
 // about 1.4 MiB of base64) takes under a minute at 32 KiB/s (256 kbit/s).
 const (
-	DefaultBodyReadGrace = 10 * time.Second
-	DefaultMinBodyRate   = 32 << 10 // bytes per second
+	defaultBodyReadGrace = 10 * time.Second
+	defaultMinBodyRate   = 32 << 10 // bytes per second
 )
 
 // maxBodyReadTime is the longest reading the largest body may take at the
 // minimum rate: the http.Server's ReadTimeout, a backstop for any request
 // the pacing does not cover.
 func maxBodyReadTime(grace time.Duration, rate int64) time.Duration {
-	return grace + time.Duration(MaxMCPBodyBytes/rate)*time.Second
+	return grace + time.Duration(maxMCPBodyBytes/rate)*time.Second
 }
 
 // pacedBody moves the connection's read deadline along as the body

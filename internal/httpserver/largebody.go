@@ -23,12 +23,12 @@ import (
 // caller who may create ImageRequests (admitLargeBody, before the body is
 // read), its body is paced (bodyrate.go) so a trickling client loses it
 // within the grace period, and a request waits at most
-// DefaultLargeBodyQueueWait for one before it is told to come back.
+// defaultLargeBodyQueueWait for one before it is told to come back.
 const (
 	largeBodyBytes = 2 << 20
 	largeBodySlots = 4
-	// DefaultLargeBodyQueueWait bounds the wait for a slot; then 503.
-	DefaultLargeBodyQueueWait = 30 * time.Second
+	// defaultLargeBodyQueueWait bounds the wait for a slot; then 503.
+	defaultLargeBodyQueueWait = 30 * time.Second
 	// largeBodyRetryAfter is the Retry-After of that 503.
 	largeBodyRetryAfter = 5
 )

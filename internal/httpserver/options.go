@@ -23,10 +23,10 @@ const (
 // Defaults for Options.
 const (
 	DefaultBindAddress       = ":8443"
-	DefaultDefaultNamespace  = "default"
-	DefaultHeartbeatInterval = imagerequests.DefaultHeartbeatInterval
-	DefaultTokenCacheTTL     = 30 * time.Second
-	DefaultAuthzCacheTTL     = 5 * time.Second
+	defaultDefaultNamespace  = "default"
+	defaultHeartbeatInterval = imagerequests.DefaultHeartbeatInterval
+	defaultTokenCacheTTL     = 30 * time.Second
+	defaultAuthzCacheTTL     = 5 * time.Second
 )
 
 // Options configure the MCP and REST server. The zero value disables it.
@@ -54,7 +54,7 @@ type Options struct {
 	Listener net.Listener
 	// HeartbeatInterval is how often a waiting tool call sends a progress
 	// notification when nothing changed (idle proxies cut silent streams).
-	// Zero means DefaultHeartbeatInterval; it is capped at 10 s.
+	// Zero means defaultHeartbeatInterval; it is capped at 10 s.
 	HeartbeatInterval time.Duration
 	// TokenCacheTTL is how long an accepted token is trusted before it is
 	// reviewed again (rejections are remembered for a fifth of it).
@@ -66,12 +66,12 @@ type Options struct {
 	PreviewClient *http.Client
 	// BodyReadGrace and MinBodyRate (bytes per second) pace request bodies:
 	// after the grace a body must arrive at the rate on average (see
-	// bodyrate.go). Zero means DefaultBodyReadGrace, DefaultMinBodyRate.
+	// bodyrate.go). Zero means defaultBodyReadGrace, defaultMinBodyRate.
 	BodyReadGrace time.Duration
 	MinBodyRate   int64
 	// LargeBodyQueueWait is how long a request with a large body waits for
 	// a slot before it is answered 503 (see largebody.go). Zero means
-	// DefaultLargeBodyQueueWait.
+	// defaultLargeBodyQueueWait.
 	LargeBodyQueueWait time.Duration
 }
 
@@ -85,7 +85,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Authentication of MCP and REST callers: token (Kubernetes bearer token, checked with a TokenReview) or none (loopback only).")
 	fs.Var((*commaList)(&o.TokenAudiences), "mcp-token-audiences",
 		"Comma-separated audiences a caller's token must be valid for (default: the API server's).")
-	fs.StringVar(&o.DefaultNamespace, "mcp-default-namespace", DefaultDefaultNamespace,
+	fs.StringVar(&o.DefaultNamespace, "mcp-default-namespace", defaultDefaultNamespace,
 		"Namespace of calls that name none, when the caller is not a ServiceAccount (whose namespace is used).")
 }
 
@@ -100,26 +100,26 @@ func (o Options) WithDefaults() Options {
 		o.Auth = AuthToken
 	}
 	if o.HeartbeatInterval <= 0 {
-		o.HeartbeatInterval = DefaultHeartbeatInterval
+		o.HeartbeatInterval = defaultHeartbeatInterval
 	}
 	o.HeartbeatInterval = min(o.HeartbeatInterval, 10*time.Second)
 	if o.TokenCacheTTL <= 0 {
-		o.TokenCacheTTL = DefaultTokenCacheTTL
+		o.TokenCacheTTL = defaultTokenCacheTTL
 	}
 	if o.AuthzCacheTTL <= 0 {
-		o.AuthzCacheTTL = DefaultAuthzCacheTTL
+		o.AuthzCacheTTL = defaultAuthzCacheTTL
 	}
 	if o.PreviewClient == nil {
 		o.PreviewClient = &http.Client{Timeout: 15 * time.Second}
 	}
 	if o.BodyReadGrace <= 0 {
-		o.BodyReadGrace = DefaultBodyReadGrace
+		o.BodyReadGrace = defaultBodyReadGrace
 	}
 	if o.MinBodyRate <= 0 {
-		o.MinBodyRate = DefaultMinBodyRate
+		o.MinBodyRate = defaultMinBodyRate
 	}
 	if o.LargeBodyQueueWait <= 0 {
-		o.LargeBodyQueueWait = DefaultLargeBodyQueueWait
+		o.LargeBodyQueueWait = defaultLargeBodyQueueWait
 	}
 	return o
 }

@@ -22,11 +22,11 @@ import (
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
-// MaxMCPBodyBytes bounds one /mcp request: enough for edit_image with a
+// maxMCPBodyBytes bounds one /mcp request: enough for edit_image with a
 // 4 MB image and a 4 MB mask in base64 plus the JSON around them (inputs
 // that large are then refused by name, since they do not fit the input
 // Secret, rather than cut off by the transport).
-const MaxMCPBodyBytes = 12 << 20
+const maxMCPBodyBytes = 12 << 20
 
 // MCPPath is where the Streamable HTTP endpoint is served.
 const MCPPath = "/mcp"
@@ -103,7 +103,7 @@ func (s *Server) routes(mcpServer *sdkmcp.Server, api *rest.Handler) http.Handle
 	mcpHandler := sdkmcp.NewStreamableHTTPHandler(func(*http.Request) *sdkmcp.Server { return mcpServer }, &sdkmcp.StreamableHTTPOptions{
 		Stateless:                    true,
 		PropagateRequestCancellation: true,
-		MaxRequestBodyBytes:          MaxMCPBodyBytes,
+		MaxRequestBodyBytes:          maxMCPBodyBytes,
 		Logger:                       mcp.WarnOnlyLogger(s.log.WithName("transport")),
 	})
 	var protectedMCP http.Handler = mcpHandler

@@ -62,9 +62,3 @@ func (e *ForbiddenError) Error() string {
 	}
 	return msg + "; ask a cluster admin to bind the imagegen-user ClusterRole (or a Role granting it) in that namespace"
 }
-
-// IsForbidden reports whether err is a *ForbiddenError.
-func IsForbidden(err error) bool {
-	var fe *ForbiddenError
-	return errors.As(err, &fe)
-}

@@ -21,13 +21,9 @@ var ErrShuttingDown = errors.New("the server is shutting down")
 
 // Outcome is where a wait ended.
 type Outcome struct {
-	// Request is the latest state seen.
+	// Request is the latest state seen. Why its last attempt failed is
+	// in its status.lastFailure.
 	Request *imagesv1alpha1.ImageRequest
-	// RateLimited is set when any state seen was a retry after a rate
-	// limit, and RetryAfter is the longest such wait: a request that then
-	// ran out of attempts failed because of the upstream's rate limit.
-	RateLimited bool
-	RetryAfter  time.Duration
 }
 
 // Reporter is told about each state worth reporting while waiting:
@@ -43,19 +39,10 @@ func (s *Service) Await(ctx context.Context, created *imagesv1alpha1.ImageReques
 	defer stop()
 
 	out := Outcome{Request: created}
-	observe := func(ir *imagesv1alpha1.ImageRequest) {
-		out.Request = ir
-		if ir.Status.Reason == imagesv1alpha1.ReasonRateLimited {
-			out.RateLimited = true
-			if next, last := ir.Status.NextAttemptTime, ir.Status.LastAttemptTime; next != nil && last != nil {
-				out.RetryAfter = max(out.RetryAfter, next.Sub(last.Time))
-			}
-		}
-	}
 	// Events before the waiter was registered are in the cache already.
 	var cached imagesv1alpha1.ImageRequest
 	if err := s.reader.Get(ctx, key, &cached); err == nil && cached.UID == created.UID && newer(&cached, created) {
-		observe(&cached)
+		out.Request = &cached
 	}
 	last := out.Request
 	if report != nil {
@@ -82,7 +69,7 @@ func (s *Service) Await(ctx context.Context, created *imagesv1alpha1.ImageReques
 			if !newer(ev.obj, out.Request) {
 				continue
 			}
-			observe(ev.obj.DeepCopy())
+			out.Request = ev.obj.DeepCopy()
 			if changed(last, out.Request) {
 				last = out.Request
 				if report != nil {

@@ -3,6 +3,8 @@ package models
 import (
 	"strings"
 	"testing"
+
+	"github.com/imagegen/imagegen-operator/internal/rules"
 )
 
 func TestValidate(t *testing.T) {
@@ -57,6 +59,36 @@ func TestDALLE2Prices(t *testing.T) {
 	for size, want := range map[string]string{"256x256": "0.048", "512x512": "0.054", "1024x1024": "0.060"} {
 		if got := FormatUSD(m.EstimatedCostUSD(size, 3)); got != want {
 			t.Errorf("cost of 3 × %s = %s, want %s", size, got, want)
+		}
+	}
+}
+
+// TestValidateNamesEveryRule: every error names its rule in the words of
+// internal/rules, so no interface has to guess it from the message.
+func TestValidateNamesEveryRule(t *testing.T) {
+	cases := map[string]struct {
+		r           Request
+		field, rule string
+	}{
+		"unknown model": {Request{Model: "m", Prompt: "x", N: 1}, "model", rules.Enum},
+		"empty prompt":  {Request{N: 1}, "prompt", rules.MinLength},
+		"long prompt":   {Request{Prompt: strings.Repeat("a", 1001), N: 1}, "prompt", rules.MaxLength},
+		"control":       {Request{Prompt: "a\x00", N: 1}, "prompt", rules.ControlCharacters},
+		"n 0":           {Request{Prompt: "x"}, "n", rules.Minimum},
+		"n 11":          {Request{Prompt: "x", N: 11}, "n", rules.Maximum},
+		"size":          {Request{Prompt: "x", N: 1, Size: "1x1"}, "size", rules.Enum},
+	}
+	for name, tc := range cases {
+		errs := Validate(tc.r)
+		if len(errs) != 1 || errs[0].Field != tc.field || errs[0].Rule != tc.rule {
+			t.Errorf("%s: %+v, want %s/%s", name, errs, tc.field, tc.rule)
+		}
+	}
+	for _, name := range Names() {
+		if m, _ := Lookup(name); !m.SupportsEdit {
+			if errs := Validate(Request{Model: name, Edit: true, Prompt: "x", N: 1}); len(errs) == 0 || errs[0].Rule != rules.SupportsEdit {
+				t.Errorf("edit with %s: %+v, want rule %s", name, errs, rules.SupportsEdit)
+			}
 		}
 	}
 }

@@ -59,8 +59,8 @@ func record(op, outcome string) { imagerequests.RecordCall("rest", op, outcome) 
 // generateKeys are the keys of POST /generate_image's body, per object.
 var generateKeys = map[string][]string{"": {"prompt", "params", "namespace", "wait_seconds"}, "params": {"n", "size", "model"}}
 
-// GenerateRequest is POST /generate_image's body.
-type GenerateRequest struct {
+// generateRequest is POST /generate_image's body.
+type generateRequest struct {
 	Prompt string `json:"prompt"`
 	Params struct {
 		// N is a pointer so that an explicit 0 is refused, not taken as
@@ -73,25 +73,25 @@ type GenerateRequest struct {
 	WaitSeconds *int   `json:"wait_seconds,omitempty"`
 }
 
-// ImagesResponse is the 200 answer of the REST endpoints.
-type ImagesResponse struct {
-	ImageURLs        []string       `json:"image_urls"`
-	Name             string         `json:"name"`
-	Namespace        string         `json:"namespace"`
-	EstimatedCostUSD string         `json:"estimated_cost_usd"`
-	Phase            string         `json:"phase"`
-	Images           []RESTImageURL `json:"images"`
+// imagesResponse is the 200 answer of the REST endpoints.
+type imagesResponse struct {
+	ImageURLs        []string   `json:"image_urls"`
+	Name             string     `json:"name"`
+	Namespace        string     `json:"namespace"`
+	EstimatedCostUSD string     `json:"estimated_cost_usd"`
+	Phase            string     `json:"phase"`
+	Images           []imageURL `json:"images"`
 }
 
-// RESTImageURL is one image with its expiry.
-type RESTImageURL struct {
+// imageURL is one image with its expiry.
+type imageURL struct {
 	URL       string `json:"url"`
 	ExpiresAt string `json:"expires_at,omitempty"`
 }
 
-// PendingResponse is the 202 answer when the wait elapsed: the request
+// pendingResponse is the 202 answer when the wait elapsed: the request
 // goes on, and PollURL answers like the POST once it has finished.
-type PendingResponse struct {
+type pendingResponse struct {
 	Error     httpapi.Error `json:"error"`
 	Name      string        `json:"name"`
 	Namespace string        `json:"namespace"`
@@ -125,7 +125,7 @@ func (s *Handler) Generate(w http.ResponseWriter, r *http.Request) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	var body GenerateRequest
+	var body generateRequest
 	if err := dec.Decode(&body); err != nil {
 		s.writeBodyError(w, "generate_image", decodeError(raw, err))
 		return
@@ -422,11 +422,11 @@ func (s *Handler) writeOutcome(w http.ResponseWriter, o imagerequests.Outcome, n
 	st := ir.Status
 	switch st.Phase {
 	case imagesv1alpha1.PhaseSucceeded:
-		resp := ImagesResponse{ImageURLs: []string{}, Images: []RESTImageURL{}, Name: ir.Name, Namespace: ir.Namespace,
+		resp := imagesResponse{ImageURLs: []string{}, Images: []imageURL{}, Name: ir.Name, Namespace: ir.Namespace,
 			EstimatedCostUSD: st.EstimatedCostUSD, Phase: string(st.Phase)}
 		for _, img := range st.Images {
 			resp.ImageURLs = append(resp.ImageURLs, img.URL)
-			u := RESTImageURL{URL: img.URL}
+			u := imageURL{URL: img.URL}
 			if img.ExpiresAt != nil {
 				u.ExpiresAt = img.ExpiresAt.UTC().Format(time.RFC3339)
 			}
@@ -437,11 +437,7 @@ func (s *Handler) writeOutcome(w http.ResponseWriter, o imagerequests.Outcome, n
 	case imagesv1alpha1.PhaseFailed:
 		status, e := failureResponse(o, names)
 		if status == http.StatusTooManyRequests {
-			retry := o.RetryAfter
-			if retry <= 0 {
-				retry = defaultRetryAfter
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(ir)))
 		}
 		httpapi.WriteError(w, status, e)
 		return imagerequests.OutcomeFailed
@@ -449,7 +445,7 @@ func (s *Handler) writeOutcome(w http.ResponseWriter, o imagerequests.Outcome, n
 	phase := imagerequests.PhaseOf(ir)
 	poll := PathImageRequests + ir.Namespace + "/" + ir.Name
 	w.Header().Set("Location", poll)
-	httpapi.WriteJSON(w, http.StatusAccepted, PendingResponse{
+	httpapi.WriteJSON(w, http.StatusAccepted, pendingResponse{
 		Error: httpapi.Error{Code: httpapi.CodeWaitElapsed, Message: imagerequests.Describe(ir) + "; it goes on: GET " + poll + " until it answers 200 (or an error)"},
 		Name:  ir.Name, Namespace: ir.Namespace, Phase: string(phase), PollURL: poll,
 	})
@@ -466,7 +462,9 @@ func failureResponse(o imagerequests.Outcome, names fieldNames) (int, httpapi.Er
 	case imagesv1alpha1.ReasonRateLimited:
 		return http.StatusTooManyRequests, httpapi.Error{Code: httpapi.CodeRateLimited, Message: msg}
 	case imagesv1alpha1.ReasonAttemptsExhausted:
-		if o.RateLimited || strings.Contains(st.Message, imagesv1alpha1.ReasonRateLimited) || strings.Contains(st.Message, " 429 ") {
+		// The attempts ran out: a rate limit if the last one was refused
+		// for one (status.lastFailure, recorded by the controller).
+		if lf := st.LastFailure; lf != nil && lf.Reason == imagesv1alpha1.ReasonRateLimited {
 			return http.StatusTooManyRequests, httpapi.Error{Code: httpapi.CodeRateLimited, Message: msg}
 		}
 	case imagesv1alpha1.ReasonInvalidImage:
@@ -503,6 +501,15 @@ func (s *Handler) Get(w http.ResponseWriter, r *http.Request) {
 		names = editFields
 	}
 	record("get_image_request", s.writeOutcome(w, imagerequests.Outcome{Request: ir}, names))
+}
+
+// retryAfterSeconds is the Retry-After of a 429: the wait the upstream
+// asked for on the last failed attempt, else defaultRetryAfter.
+func retryAfterSeconds(ir *imagesv1alpha1.ImageRequest) int {
+	if lf := ir.Status.LastFailure; lf != nil && lf.RetryAfterSeconds != nil && *lf.RetryAfterSeconds > 0 {
+		return int(*lf.RetryAfterSeconds)
+	}
+	return int(math.Ceil(defaultRetryAfter.Seconds()))
 }
 
 // maxInputBytes is the largest edit input any registered model takes.

@@ -22,7 +22,7 @@ func (s *Handler) writeShuttingDown(w http.ResponseWriter, ir *imagesv1alpha1.Im
 	poll := PathImageRequests + ir.Namespace + "/" + ir.Name
 	w.Header().Set("Location", poll)
 	w.Header().Set("Retry-After", strconv.Itoa(shutdownRetryAfter))
-	httpapi.WriteJSON(w, http.StatusServiceUnavailable, PendingResponse{
+	httpapi.WriteJSON(w, http.StatusServiceUnavailable, pendingResponse{
 		Error: httpapi.Error{Code: httpapi.CodeUnavailable, Message: fmt.Sprintf(
 			"this replica is shutting down; ImageRequest %s/%s carries on (%s): GET %s until it answers 200 (or an error); do not send the request again",
 			ir.Namespace, ir.Name, imagerequests.Describe(ir), poll)},
