@@ -66,6 +66,11 @@ func TestMCPAndRESTAgreeOnInvalidInputs(t *testing.T) {
 			edit(map[string]string{"prompt": "x"}, map[string][]byte{"image_file": opaque, "mask_file": pngtest.PNG(32, 32, true, true)}), "mask", "dimensions"},
 		{"mask without alpha", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": b64(opaque), "mask": b64(pngtest.PNG(64, 64, false, false))},
 			edit(map[string]string{"prompt": "x"}, map[string][]byte{"image_file": opaque, "mask_file": pngtest.PNG(64, 64, false, false)}), "mask", "alpha"},
+		{"unknown argument", mcp.ToolGenerateImage, map[string]any{"prompt": "x", "quality": "hd"}, gen("x", `,"quality":"hd"`), "quality", "additionalProperties"},
+		{"edit unknown field", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": b64(png), "style": "vivid"},
+			edit(map[string]string{"prompt": "x", "style": "vivid"}, map[string][]byte{"image_file": png}), "style", "additionalProperties"},
+		{"edit n not a number", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": b64(png), "n": "lots"},
+			edit(map[string]string{"prompt": "x", "n": "lots"}, map[string][]byte{"image_file": png}), "n", "type"},
 		{"image over the Secret limit", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": b64(noise)},
 			edit(map[string]string{"prompt": "x"}, map[string][]byte{"image_file": noise}), "image", "inlineSize"},
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"net/http"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
@@ -194,23 +196,17 @@ func TestWaitElapsedThenGetImageRequest(t *testing.T) {
 		t.Errorf("the text does not say how to continue: %s", text(res))
 	}
 
-	deadline := time.Now().Add(timeout)
-	for {
+	var d map[string]any
+	localenv.Eventually(t, "get_image_request to answer Succeeded", func() bool {
 		got := call(t, s, mcp.ToolGetImageRequest, map[string]any{"name": name})
 		if got.IsError {
 			t.Fatal(text(got))
 		}
-		d := structured(t, got)
-		if d["phase"] == "Succeeded" {
-			if len(d["images"].([]any)) != 1 || d["operation"] != "Generate" || d["requestedBy"] != "system:serviceaccount:"+nsA+":agent" {
-				t.Errorf("details = %v", d)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never Succeeded: %v", d)
-		}
-		time.Sleep(100 * time.Millisecond)
+		d = structured(t, got)
+		return d["phase"] == "Succeeded"
+	}, func() string { return fmt.Sprintf("details %v", d) })
+	if len(d["images"].([]any)) != 1 || d["operation"] != "Generate" || d["requestedBy"] != "system:serviceaccount:"+nsA+":agent" {
+		t.Errorf("details = %v", d)
 	}
 }
 
@@ -340,13 +336,8 @@ func activeWaiters(t testing.TB) float64 {
 // waitNoWaiters waits until no call or subscription waits any more.
 func waitNoWaiters(t testing.TB, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for activeWaiters(t) != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%v waiters still registered", activeWaiters(t))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	localenv.EventuallyWithin(t, within, "no registered waiters", func() bool { return activeWaiters(t) == 0 },
+		func() string { return fmt.Sprintf("%v waiters still registered", activeWaiters(t)) })
 }
 
 // TestLegacyProtocol drives a generate over protocol 2025-11-25 (the

@@ -3,17 +3,18 @@ package mcp_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
 	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/internal/rest"
 )
 
@@ -161,7 +162,7 @@ func TestRESTValidationErrors(t *testing.T) {
 			return multipartEdit(t, map[string]string{"prompt": "a\x7fcat"}, map[string][]byte{"image_file": png})
 		}, "prompt", "controlCharacters"},
 		{"n not a number", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"params":{"n":"two"}`)) }, "params.n", "type"},
-		{"unknown field", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"quality":"hd"`)) }, "quality", "unknown"},
+		{"unknown field", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"quality":"hd"`)) }, "quality", "additionalProperties"},
 		{"bad namespace", func(t *testing.T) *http.Request { return jsonReq(jsonBody("x", `,"namespace":"A_B"`)) }, "namespace", "pattern"},
 		{"namespace in the query and another in the body", func(t *testing.T) *http.Request {
 			req := jsonReq(jsonBody("x", `,"namespace":"`+nsA+`"`))
@@ -186,10 +187,10 @@ func TestRESTValidationErrors(t *testing.T) {
 		}, "n", "maximum"},
 		{"multipart n not a number", func(t *testing.T) *http.Request {
 			return multipartEdit(t, map[string]string{"prompt": "x", "n": "lots"}, map[string][]byte{"image_file": png})
-		}, "n", "integer"},
+		}, "n", "type"},
 		{"multipart unknown field", func(t *testing.T) *http.Request {
 			return multipartEdit(t, map[string]string{"prompt": "x", "image": "y"}, map[string][]byte{"image_file": png})
-		}, "image", "unknown"},
+		}, "image", "additionalProperties"},
 		{"multipart image over 4 MB, cut off while streaming", func(t *testing.T) *http.Request {
 			return multipartEdit(t, map[string]string{"prompt": "x"}, map[string][]byte{"image_file": make([]byte, 5<<20)})
 		}, "image_file", "size-bytes"},
@@ -272,19 +273,17 @@ func TestRESTWaitElapsedIs202ThenPoll(t *testing.T) {
 	if body.PollURL != want || body.header.Get("Location") != want {
 		t.Fatalf("poll URL %q, Location %q, want %q", body.PollURL, body.header.Get("Location"), want)
 	}
-	deadline := time.Now().Add(timeout)
-	for {
-		status, got := getREST(t, agentToken, body.PollURL)
-		if status == http.StatusOK {
-			if len(got.ImageURLs) != 1 || got.Phase != "Succeeded" {
-				t.Errorf("poll answer %+v", got)
-			}
-			break
-		}
-		if status != http.StatusAccepted || time.Now().After(deadline) {
+	var got restBody
+	localenv.Eventually(t, "the poll URL to answer 200", func() bool {
+		var status int
+		status, got = getREST(t, agentToken, body.PollURL)
+		if status != http.StatusOK && status != http.StatusAccepted {
 			t.Fatalf("poll: HTTP %d %+v", status, got)
 		}
-		time.Sleep(100 * time.Millisecond)
+		return status == http.StatusOK
+	}, func() string { return fmt.Sprintf("last answer %+v", got) })
+	if len(got.ImageURLs) != 1 || got.Phase != "Succeeded" {
+		t.Errorf("poll answer %+v", got)
 	}
 	if status, got := getREST(t, agentToken, rest.PathImageRequests+nsA+"/no-such-request"); status != http.StatusNotFound || got.Error.Code != "not_found" {
 		t.Errorf("missing request: %d %+v", status, got)

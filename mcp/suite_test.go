@@ -3,6 +3,7 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -58,7 +59,7 @@ const (
 	nsB = "team-b"
 	// leaseID is the leader election Lease the suite's managers share.
 	leaseID   = "imagegen-mcp-test"
-	timeout   = 30 * time.Second
+	timeout   = localenv.Timeout
 	heartbeat = 300 * time.Millisecond
 	// slowSize answers after slowLatency (progress, wait and cancel tests);
 	// the other sizes answer at once.
@@ -68,39 +69,33 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runSuite(m))
+	os.Exit(localenv.RunSuite(m, setupSuite))
 }
 
-func runSuite(m *testing.M) int {
-	localenv.SetTestLogger()
-	cp, err := localenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() {
-		if err := cp.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
-	}()
+// setupSuite creates the suite's namespaces, role and tokens, and starts
+// the simulator and a leader-elected manager serving MCP and REST.
+func setupSuite(cp *localenv.ControlPlane) (func(), error) {
 	restConfig = cp.Config
 	if err := setup(); err != nil {
-		fmt.Fprintln(os.Stderr, "suite setup:", err)
-		return 1
+		return nil, err
+	}
+	var stops []func()
+	cleanup := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
 	}
 	sim = dallesim.New(dallesim.Config{})
+	stops = append(stops, sim.Close)
 	if err := sim.SetLatencyForSize(slowSize, slowLatency); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return cleanup, err
 	}
 	simServer = httptest.NewServer(sim)
-	defer simServer.Close()
-	defer sim.Close()
+	stops = append(stops, simServer.Close)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return cleanup, err
 	}
 	baseURL = "http://" + ln.Addr().String()
 	mcpURL = baseURL + httpserver.MCPPath
@@ -108,25 +103,19 @@ func runSuite(m *testing.M) int {
 	opts.LeaderElect = true
 	mgr, err := localenv.StartManager(restConfig, opts)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return cleanup, err
 	}
-	defer func() {
+	stops = append(stops, func() {
 		if err := mgr.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "manager:", err)
 		}
-	}()
+	})
 	select {
 	case <-mgr.Elected():
 	case <-time.After(timeout):
-		fmt.Fprintln(os.Stderr, "the suite's manager was not elected leader")
-		return 1
+		return cleanup, errors.New("the suite's manager was not elected leader")
 	}
-	if err := waitReady(baseURL); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	return cleanup, waitReady(baseURL)
 }
 
 // managerOptions are the suite's manager options with an MCP server on ln.
@@ -367,17 +356,12 @@ func getRequest(t testing.TB, ns, name string) *imagesv1alpha1.ImageRequest {
 // waitPhase polls an ImageRequest until it reaches phase.
 func waitPhase(t testing.TB, ns, name string, phase imagesv1alpha1.Phase) *imagesv1alpha1.ImageRequest {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ir := getRequest(t, ns, name)
-		if ir.Status.Phase == phase {
-			return ir
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s/%s: timed out waiting for %s; status %+v", ns, name, phase, ir.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var ir *imagesv1alpha1.ImageRequest
+	localenv.Eventually(t, fmt.Sprintf("%s/%s to be %s", ns, name, phase), func() bool {
+		ir = getRequest(t, ns, name)
+		return ir.Status.Phase == phase
+	}, func() string { return fmt.Sprintf("status %+v", ir.Status) })
+	return ir
 }
 
 // counts is how many ImageRequests and Secrets a namespace holds.

@@ -248,7 +248,7 @@ func (s *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 			}
 			fields[name] = string(data)
 		default:
-			httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.Unknown,
+			httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.AdditionalProperties,
 				Message: "is not a field of edit_image; the fields are prompt, image_file, mask_file, n, size, model, namespace and wait_seconds"})
 			return
 		}
@@ -258,14 +258,14 @@ func (s *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 	if v, ok := fields["n"]; ok {
 		nSet = true
 		if n, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
-			errs = append(errs, &imagerequests.InputError{Field: "n", Rule: rules.Integer, Message: fmt.Sprintf("%q is not an integer", v)})
+			errs = append(errs, &imagerequests.InputError{Field: "n", Rule: rules.Type, Message: fmt.Sprintf("%q is not an integer", v)})
 		}
 	}
 	var waitSeconds *int
 	if v, ok := fields["wait_seconds"]; ok {
 		ws, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
-			errs = append(errs, &imagerequests.InputError{Field: "wait_seconds", Rule: rules.Integer, Message: fmt.Sprintf("%q is not an integer", v)})
+			errs = append(errs, &imagerequests.InputError{Field: "wait_seconds", Rule: rules.Type, Message: fmt.Sprintf("%q is not an integer", v)})
 		}
 		waitSeconds = &ws
 	}
@@ -347,7 +347,7 @@ func (s *Handler) writeBodyError(w http.ResponseWriter, op string, err error) {
 		e.Field, e.Rule = typeErr.Field, rules.Type
 		e.Message = fmt.Sprintf("must be a %s, got a JSON %s", typeErr.Type, typeErr.Value)
 	case errors.As(err, &unknown):
-		e.Field, e.Rule, e.Message = unknown.key, rules.Unknown, "is not a field of this endpoint"
+		e.Field, e.Rule, e.Message = unknown.key, rules.AdditionalProperties, "is not a field of this endpoint"
 	}
 	httpapi.WriteError(w, http.StatusBadRequest, e)
 }

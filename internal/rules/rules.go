@@ -23,7 +23,8 @@ const (
 	Maximum = "maximum"
 	// Enum: a value is not one of those allowed (model, size).
 	Enum = "enum"
-	// AdditionalProperties: an argument the tool does not have.
+	// AdditionalProperties: an argument the tool (or a field the REST
+	// endpoint) does not have.
 	AdditionalProperties = "additionalProperties"
 )
 
@@ -57,12 +58,10 @@ const (
 const (
 	// Unique: a JSON key or form field is given more than once.
 	Unique = "unique"
-	// Unknown: a REST body field the endpoint does not have.
-	Unknown = "unknown"
-	// Type: a JSON value of the wrong type.
+	// Type: a value of the wrong type (a JSON string where a number
+	// belongs, a form field that is not an integer), as the schema's
+	// "type" keyword says.
 	Type = "type"
-	// Integer: a form field that should be an integer is not.
-	Integer = "integer"
 	// Conflict: the query and the body name different namespaces.
 	Conflict = "conflict"
 	// Template: a resource URI not of the imagerequest:// form.
