@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
@@ -73,27 +74,23 @@ func TestResourcesListPagesTheCallersRequests(t *testing.T) {
 			// The list is read from the informer: wait until it has them all.
 			var all []*sdkmcp.Resource
 			var pages []int
-			deadline := time.Now().Add(timeout)
-			for {
+			missing := 0
+			localenv.Eventually(t, "every request created to be listed", func() bool {
 				all, pages = listAll(t, s)
 				seen := map[string]bool{}
 				for _, r := range all {
 					seen[r.Name] = true
 				}
-				missing := 0
+				missing = 0
 				for _, n := range created {
 					if !seen[n] {
 						missing++
 					}
 				}
-				if missing == 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("%d of the %d requests created are not listed", missing, len(created))
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
+				return missing == 0
+			}, func() string {
+				return fmt.Sprintf("%d of the %d requests created are not listed", missing, len(created))
+			})
 			if len(pages) < 2 || pages[0] != 50 {
 				t.Errorf("pages of %v, want pages of 50", pages)
 			}

@@ -66,10 +66,7 @@ func TestRESTWaitingCallAtShutdown(t *testing.T) {
 
 	// Stop the replica once the call has created its request and waits.
 	name := ""
-	for deadline := time.Now().Add(timeout); name == ""; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the call created no ImageRequest")
-		}
+	localenv.Eventually(t, "the call to create its ImageRequest", func() bool {
 		var irs imagesv1alpha1.ImageRequestList
 		if err := k8sClient.List(context.Background(), &irs, client.InNamespace(nsA)); err != nil {
 			t.Fatal(err)
@@ -79,7 +76,8 @@ func TestRESTWaitingCallAtShutdown(t *testing.T) {
 				name = ir.Name
 			}
 		}
-	}
+		return name != ""
+	})
 	stopped = true
 	if err := replica.Stop(); err != nil {
 		t.Errorf("stopping the replica: %v", err)

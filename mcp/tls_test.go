@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/imagegen/imagegen-operator/internal/httpserver"
+	"github.com/imagegen/imagegen-operator/internal/localenv"
 	"github.com/imagegen/imagegen-operator/internal/manager"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -86,18 +88,15 @@ func TestHTTPSWithCertificateReload(t *testing.T) {
 	startManager(t, opts)
 	base := "https://" + ln.Addr().String()
 
-	deadline := time.Now().Add(timeout)
-	for {
+	var lastErr error
+	localenv.Eventually(t, "HTTPS to be ready", func() bool {
 		resp, err := trusting(first, "").Get(base + "/readyz")
-		if err == nil && resp.StatusCode == http.StatusOK {
-			resp.Body.Close()
-			break
+		if lastErr = err; err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("HTTPS never ready: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, func() string { return fmt.Sprintf("last error: %v", lastErr) })
 	c := sdkmcp.NewClient(&sdkmcp.Implementation{Name: "tls-test"}, nil)
 	cs, err := c.Connect(context.Background(), &sdkmcp.StreamableClientTransport{Endpoint: base + httpserver.MCPPath, HTTPClient: trusting(first, agentToken), MaxRetries: -1}, nil)
 	if err != nil {
@@ -117,20 +116,14 @@ func TestHTTPSWithCertificateReload(t *testing.T) {
 	}
 
 	second := writeCert(t, dir, 2)
-	deadline = time.Now().Add(20 * time.Second)
-	for {
+	localenv.Eventually(t, "the new certificate to be served", func() bool {
 		resp, err := trusting(second, "").Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.TLS.PeerCertificates[0].SerialNumber.Int64() == 2 {
-				break
-			}
+		if lastErr = err; err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the new certificate was never served: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.TLS.PeerCertificates[0].SerialNumber.Int64() == 2
+	}, func() string { return fmt.Sprintf("last error: %v", lastErr) })
 }
 
 func TestMisconfigurationFailsStartUp(t *testing.T) {
@@ -164,24 +157,21 @@ func TestNoPlainHTTPOffLoopback(t *testing.T) {
 	startManager(t, opts)
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	deadline := time.Now().Add(timeout)
-	for {
+	var lastErr error
+	localenv.Eventually(t, "HTTPS with a self-signed certificate", func() bool {
 		resp, err := insecure.Get("https://127.0.0.1:" + port + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.TLS == nil || resp.StatusCode != http.StatusOK {
-				t.Fatalf("HTTP %d, TLS %v", resp.StatusCode, resp.TLS)
-			}
-			if cn := resp.TLS.PeerCertificates[0].Subject.CommonName; !strings.Contains(cn, "self-signed") {
-				t.Errorf("certificate %q", cn)
-			}
-			break
+		if lastErr = err; err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no HTTPS: %v", err)
+		resp.Body.Close()
+		if resp.TLS == nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("HTTP %d, TLS %v", resp.StatusCode, resp.TLS)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		if cn := resp.TLS.PeerCertificates[0].Subject.CommonName; !strings.Contains(cn, "self-signed") {
+			t.Errorf("certificate %q", cn)
+		}
+		return true
+	}, func() string { return fmt.Sprintf("last error: %v", lastErr) })
 	if resp, err := http.Get("http://127.0.0.1:" + port + "/readyz"); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
