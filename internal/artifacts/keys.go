@@ -1,0 +1,186 @@
+package artifacts
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Top-level prefixes of the two kinds of object the store holds.
+const (
+	ResultsPrefix = "results/"
+	InputsPrefix  = "inputs/"
+)
+
+// ManifestName is the name of the object, inside an attempt's prefix, that
+// is written last and marks the attempt complete.
+const ManifestName = "manifest.json"
+
+// Ref names the ImageRequest whose objects a key belongs to. The UID keeps a
+// request apart from an earlier one of the same name.
+type Ref struct {
+	Namespace string
+	Name      string
+	UID       string
+}
+
+// String is namespace/name (uid), for messages.
+func (r Ref) String() string {
+	return fmt.Sprintf("%s/%s (uid %s)", r.Namespace, r.Name, r.UID)
+}
+
+// Validate refuses a ref whose parts are empty or could escape their key
+// segment.
+func (r Ref) Validate() error {
+	for _, p := range []struct{ what, v string }{
+		{"namespace", r.Namespace}, {"name", r.Name}, {"uid", r.UID},
+	} {
+		if err := checkSegment(p.v); err != nil {
+			return fmt.Errorf("artifact ref %s: %w", p.what, err)
+		}
+	}
+	return nil
+}
+
+func checkSegment(s string) error {
+	switch {
+	case s == "":
+		return errors.New("is empty")
+	case s == "." || s == "..":
+		return fmt.Errorf("%q is not a valid key segment", s)
+	case strings.ContainsAny(s, "/\\\x00"):
+		return fmt.Errorf("%q contains a path separator or NUL", s)
+	}
+	return nil
+}
+
+// InputField is which edit input an object holds.
+type InputField string
+
+// The edit inputs.
+const (
+	FieldImage InputField = "image"
+	FieldMask  InputField = "mask"
+)
+
+func (f InputField) validate() error {
+	if f != FieldImage && f != FieldMask {
+		return fmt.Errorf("input field %q is neither %q nor %q", string(f), FieldImage, FieldMask)
+	}
+	return nil
+}
+
+// RequestPrefix is the prefix of a request's objects of one kind
+// (ResultsPrefix or InputsPrefix), ending in "/".
+func RequestPrefix(kind string, ref Ref) string {
+	return kind + ref.Namespace + "/" + ref.Name + "/" + ref.UID + "/"
+}
+
+// AttemptPrefix is the prefix of one attempt's result objects, ending in "/".
+func AttemptPrefix(ref Ref, attempt int32) string {
+	return RequestPrefix(ResultsPrefix, ref) + "attempt-" + strconv.Itoa(int(attempt)) + "/"
+}
+
+// ResultKey is the key of result image index of an attempt, with the file
+// extension of its content type.
+func ResultKey(ref Ref, attempt int32, index int, contentType string) string {
+	return AttemptPrefix(ref, attempt) + strconv.Itoa(index) + "." + extension(contentType)
+}
+
+// ManifestKey is the key of an attempt's manifest.
+func ManifestKey(ref Ref, attempt int32) string {
+	return AttemptPrefix(ref, attempt) + ManifestName
+}
+
+// InputKey is the key of an edit input. Inputs are stored as image.png and
+// mask.png whatever their bytes: the upstream API takes PNG.
+func InputKey(ref Ref, field InputField) string {
+	return RequestPrefix(InputsPrefix, ref) + string(field) + ".png"
+}
+
+func validateResultArgs(ref Ref, attempt int32) error {
+	if err := ref.Validate(); err != nil {
+		return err
+	}
+	if attempt < 1 {
+		return fmt.Errorf("attempt %d: attempts count from 1", attempt)
+	}
+	return nil
+}
+
+// extension maps an image content type to a file extension; anything else
+// is stored as .bin rather than refused, because the bytes were paid for.
+func extension(contentType string) string {
+	switch strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0])) {
+	case "image/png":
+		return "png"
+	case "image/jpeg", "image/jpg":
+		return "jpg"
+	case "image/webp":
+		return "webp"
+	case "image/gif":
+		return "gif"
+	}
+	return "bin"
+}
+
+// KeyInfo is what ParseKey reads from a key.
+type KeyInfo struct {
+	// Kind is ResultsPrefix or InputsPrefix.
+	Kind string
+	Ref  Ref
+	// Attempt is the attempt of a result object; 0 for inputs.
+	Attempt int32
+	// Name is the last segment: "0.png", "manifest.json", "image.png".
+	Name string
+}
+
+// ParseKey reads the request, kind and attempt from a key this package
+// built, so an orphan sweep can find the UID of every object it lists.
+func ParseKey(key string) (KeyInfo, error) {
+	parts := strings.Split(key, "/")
+	bad := func(why string) (KeyInfo, error) {
+		return KeyInfo{}, fmt.Errorf("artifact key %q: %s", key, why)
+	}
+	if len(parts) < 5 {
+		return bad("too few segments")
+	}
+	info := KeyInfo{Kind: parts[0] + "/", Ref: Ref{Namespace: parts[1], Name: parts[2], UID: parts[3]}}
+	if err := info.Ref.Validate(); err != nil {
+		return bad(err.Error())
+	}
+	switch info.Kind {
+	case InputsPrefix:
+		if len(parts) != 5 {
+			return bad("an input key has 5 segments")
+		}
+		info.Name = parts[4]
+		if info.Name != string(FieldImage)+".png" && info.Name != string(FieldMask)+".png" {
+			return bad("unknown input " + info.Name)
+		}
+	case ResultsPrefix:
+		if len(parts) != 6 {
+			return bad("a result key has 6 segments")
+		}
+		n, err := strconv.ParseInt(strings.TrimPrefix(parts[4], "attempt-"), 10, 32)
+		if !strings.HasPrefix(parts[4], "attempt-") || err != nil || n < 1 {
+			return bad("segment " + parts[4] + " is not attempt-<n>")
+		}
+		info.Attempt = int32(n)
+		info.Name = parts[5]
+		if err := checkSegment(info.Name); err != nil {
+			return bad("object name " + err.Error())
+		}
+	default:
+		return bad("unknown kind " + parts[0])
+	}
+	return info, nil
+}
+
+// validKey reports whether key is one this package builds: what the HTTP
+// handler serves, and nothing else.
+func validKey(key string) bool {
+	_, err := ParseKey(key)
+	return err == nil
+}
