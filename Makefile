@@ -7,12 +7,15 @@ ENVTEST_K8S_VERSION ?= 1.37.2
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 # golangci-lint v2, built from the Go module proxy (newest release that builds with our Go).
 GOLANGCI_LINT_VERSION ?= v2.15.0
+# SeaweedFS, the tests' S3 server, built from source by hack/setup-seaweedfs.sh.
+SEAWEEDFS_VERSION ?= v0.0.0-20261109003541-7506e5f91cd6
 
 GOOS := $(shell go env GOOS)
 GOARCH := $(shell go env GOARCH)
 LOCALBIN ?= $(CURDIR)/bin
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(GOOS)-$(GOARCH)
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+SEAWEEDFS_BIN ?= $(LOCALBIN)/seaweedfs/$(SEAWEEDFS_VERSION)/weed
 # The versioned file name is the cache key: bumping GOLANGCI_LINT_VERSION builds the new one.
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 # kubectl on PATH, else the one hack/setup-envtest.sh builds.
@@ -55,8 +58,8 @@ lint: golangci-lint ## Run golangci-lint with .golangci.yml (builds it into bin/
 	$(GOLANGCI_LINT) run ./... $(LINT_FLAGS)
 
 .PHONY: test
-test: manifests generate setup-envtest ## Run all tests against a local envtest control plane and the DALL-E 2 simulator.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... $(TEST_FLAGS)
+test: manifests generate setup-envtest setup-seaweedfs ## Run all tests against a local envtest control plane, the DALL-E 2 simulator and a SeaweedFS S3 server.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" SEAWEEDFS_BIN="$(SEAWEEDFS_BIN)" go test ./... $(TEST_FLAGS)
 	go test ./internal/imagecheck -run '^$$' -fuzz FuzzCheckEdit -fuzztime 10s
 
 .PHONY: dev
@@ -112,6 +115,10 @@ undeploy: ## Remove the operator from the cluster.
 .PHONY: setup-envtest
 setup-envtest: ## Build kube-apiserver, etcd and kubectl from source into bin/k8s/ (once; cached).
 	@bash hack/setup-envtest.sh >/dev/null
+
+.PHONY: setup-seaweedfs
+setup-seaweedfs: ## Build SeaweedFS's weed (the tests' S3 server) from source into bin/seaweedfs/ (once; cached).
+	@SEAWEEDFS_VERSION=$(SEAWEEDFS_VERSION) bash hack/setup-seaweedfs.sh >/dev/null
 
 .PHONY: controller-gen
 controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.
