@@ -160,7 +160,10 @@ const (
 	// has passed.
 	ReasonUpstreamUnreachable = "UpstreamUnreachable"
 	ReasonAttemptsExhausted   = "AttemptsExhausted"
-	ReasonSucceeded           = "Succeeded"
+	// ReasonStorageError: the upstream call succeeded (and was paid for) but
+	// its images could not be downloaded or written to the artifact store.
+	ReasonStorageError = "StorageError"
+	ReasonSucceeded    = "Succeeded"
 	// ReasonAttemptInterrupted (in status.lastFailure): the attempt's call was
 	// cut short by a crash or a lost lease before its outcome was recorded;
 	// it counts as spent.
@@ -179,11 +182,32 @@ const (
 
 // GeneratedImage is one result image.
 type GeneratedImage struct {
-	// url where the image can be downloaded until expiresAt.
+	// url where the image can be downloaded until expiresAt. With an
+	// artifact store it is a signed URL of the stored copy (the backend's
+	// presigned URL or the operator's own); without one, the upstream's URL.
 	URL string `json:"url"`
-	// expiresAt is when the upstream stops serving url.
+	// expiresAt is when url stops working.
 	// +optional
 	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
+	// uri is the durable location of the stored copy in the artifact store,
+	// e.g. s3://bucket/results/<namespace>/<name>/<uid>/attempt-1/0.png.
+	// Set only when the operator runs with an artifact store.
+	// +optional
+	URI string `json:"uri,omitempty"`
+	// contentType is the image's media type, e.g. image/png.
+	// +optional
+	ContentType string `json:"contentType,omitempty"`
+	// bytes is the image's size.
+	// +optional
+	Bytes int64 `json:"bytes,omitempty"`
+	// sha256 is the hex SHA-256 of the image's bytes.
+	// +optional
+	SHA256 string `json:"sha256,omitempty"`
+	// width and height are the image's dimensions in pixels, from its header.
+	// +optional
+	Width int32 `json:"width,omitempty"`
+	// +optional
+	Height int32 `json:"height,omitempty"`
 }
 
 // AttemptFailure is why an attempt did not produce images, kept as data so
