@@ -112,6 +112,9 @@ type ImageRequestReconciler struct {
 	Recorder  events.EventRecorder
 	Clock     clock.PassiveClock
 	Options   Options
+	// Artifacts, when set, keeps every result in the artifact store (see
+	// artifacts.go); nil writes the upstream's URLs to status.
+	Artifacts *ArtifactStore
 }
 
 // +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests,verbs=get;list;watch;delete
@@ -162,8 +165,16 @@ func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alph
 		// Nothing runs a call outside a reconcile (an outcome this process
 		// holds keeps its reconcile, see paidwork.go), and the workqueue
 		// never hands us the same key twice at once: a request that is still
-		// Running lost its call to a crash or a leader change. That attempt
-		// is spent.
+		// Running lost its call to a crash or a leader change. If the
+		// attempt's images made it to the artifact store, its result is
+		// recovered from there; otherwise the attempt is spent.
+		recovered, err := r.recoverFromStore(ctx, ir)
+		if err != nil || recovered {
+			if err == nil {
+				return r.reconcileTTL(ctx, ir)
+			}
+			return ctrl.Result{}, err
+		}
 		if err := r.recordInterrupted(ctx, ir); err != nil {
 			return ctrl.Result{}, err
 		}

@@ -92,36 +92,64 @@ func (r *ImageRequestReconciler) retryUnsent(ctx context.Context, ir *imagesv1al
 	return ctrl.Result{RequeueAfter: delay}, nil
 }
 
-// succeed records the images and their cost.
+// succeed records the images and their cost. With an artifact store the
+// images are stored first (see storeResults), and a failure to keep them
+// ends the request with StorageError.
 func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, req resolvedSpec, res *upstream.Result) error {
 	model := req.model
 	now := r.Clock.Now()
+	cost := model.EstimatedCostUSD(req.size, len(res.Images))
+	var images []imagesv1alpha1.GeneratedImage
 	// A URL result is worth holding (see recordOutcome) until its first
 	// link expires.
 	validUntil := now.Add(outcomeHoldLimit)
+	if r.Artifacts != nil {
+		stored, err := r.storeResults(ctx, ir, attempt, res)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "keeping the paid result failed", "attempt", attempt, "backend", r.Artifacts.Store.Backend())
+			return r.finishFailedOutcome(ctx, ir, attempt, imagesv1alpha1.ReasonStorageError, err.Error(), func(st *imagesv1alpha1.ImageRequestStatus) {
+				st.EstimatedCostUSD = models.FormatUSD(cost)
+				st.UpstreamRequestID = res.RequestID
+				st.UpstreamUnreachableSince = nil
+				st.LastFailure = &imagesv1alpha1.AttemptFailure{Attempt: attempt, Reason: imagesv1alpha1.ReasonStorageError, Time: metav1.NewTime(now)}
+			})
+		}
+		images = stored
+	} else {
+		images = upstreamImages(model, res)
+	}
+	validUntil = earliestExpiry(images, validUntil)
+	return r.recordSucceeded(ctx, ir, attempt, validUntil, images, model.Name, cost, res.RequestID)
+}
+
+// upstreamImages are the upstream's URLs as status entries, with the expiry
+// the upstream signed into each, else the model's documented lifetime.
+func upstreamImages(model models.Model, res *upstream.Result) []imagesv1alpha1.GeneratedImage {
 	images := make([]imagesv1alpha1.GeneratedImage, 0, len(res.Images))
 	for _, img := range res.Images {
 		out := imagesv1alpha1.GeneratedImage{URL: img.URL}
-		// What the upstream signed into the URL, else the model's
-		// documented lifetime.
 		expires := img.ExpiresAt
 		if expires.IsZero() && model.URLValidity > 0 {
 			expires = res.Created.Add(model.URLValidity)
 		}
 		if !expires.IsZero() {
 			out.ExpiresAt = &metav1.Time{Time: expires}
-			validUntil = earliest(validUntil, expires)
 		}
 		images = append(images, out)
 	}
-	cost := model.EstimatedCostUSD(req.size, len(res.Images))
-	completed := metav1.NewTime(now)
+	return images
+}
+
+// recordSucceeded writes Succeeded with images as attempt's outcome.
+func (r *ImageRequestReconciler) recordSucceeded(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, validUntil time.Time,
+	images []imagesv1alpha1.GeneratedImage, model string, cost float64, upstreamRequestID string) error {
+	completed := metav1.NewTime(r.Clock.Now())
 	message := fmt.Sprintf("%d image(s) ready after %d attempt(s)", len(images), attempt)
 	err := r.recordOutcome(ctx, ir, attempt, validUntil, func(ir *imagesv1alpha1.ImageRequest) {
 		st := &ir.Status
 		st.Images = images
 		st.EstimatedCostUSD = models.FormatUSD(cost)
-		st.UpstreamRequestID = res.RequestID
+		st.UpstreamRequestID = upstreamRequestID
 		st.UpstreamUnreachableSince = nil
 		st.Phase = imagesv1alpha1.PhaseSucceeded
 		st.Reason = imagesv1alpha1.ReasonSucceeded
@@ -133,7 +161,7 @@ func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1
 	if err != nil {
 		return err
 	}
-	observeFinished(ir, model.Name, cost)
+	observeFinished(ir, model, cost)
 	r.event(ir, corev1.EventTypeNormal, "Succeeded", "Complete", "%s (estimated cost $%s)", message, ir.Status.EstimatedCostUSD)
 	return nil
 }
