@@ -155,6 +155,26 @@ func (o Options) ServesPlainHTTP() bool {
 	return o.CertDir == "" && IsLoopback(o.address())
 }
 
+// BaseURL is the URL prefix the listener is reached at from this machine:
+// http or https (see ServesPlainHTTP) and its address, with an unspecified
+// host (":8443", "0.0.0.0:8443") given as localhost. Clients elsewhere need
+// the externally visible name instead (--artifact-base-url).
+func (o Options) BaseURL() string {
+	scheme := "https"
+	if o.ServesPlainHTTP() {
+		scheme = "http"
+	}
+	addr := o.address()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return scheme + "://" + addr
+	}
+	if ip := net.ParseIP(strings.Trim(host, "[]")); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
 // address is where the server listens.
 func (o Options) address() string {
 	if o.Listener != nil {

@@ -47,7 +47,15 @@ type Handlers struct {
 	MCP *sdkmcp.Server
 	// REST serves the REST endpoints.
 	REST *rest.Handler
+	// Artifacts, when set, serves GET and HEAD under ArtifactsPath (the
+	// operator's signed artifact URLs, artifacts.Handler). It is not behind
+	// authentication: the URL's signature is the authorisation, so a link
+	// works for whoever holds it until it expires.
+	Artifacts http.Handler
 }
+
+// ArtifactsPath is where Handlers.Artifacts is served (artifacts.HandlerPrefix).
+const ArtifactsPath = "/artifacts/"
 
 // Server is the MCP and REST listener, a manager Runnable on every replica.
 type Server struct {
@@ -91,15 +99,15 @@ func New(opts Options, h Handlers, log logr.Logger) (*Server, error) {
 		s.log.Info("no --mcp-cert-dir: serving HTTPS with a self-signed certificate; mount a real one for clients to verify",
 			"address", opts.address(), "sha256", fingerprint)
 	}
-	s.handler = s.routes(h.MCP, h.REST)
+	s.handler = s.routes(h.MCP, h.REST, h.Artifacts)
 	return s, nil
 }
 
-// routes is the HTTP surface: /mcp, the REST endpoints and the probes.
-// Cross-origin protection (no browser page of another origin may POST) and
-// DNS-rebinding protection (on loopback, only loopback Host headers) cover
-// all of it.
-func (s *Server) routes(mcpServer *sdkmcp.Server, api *rest.Handler) http.Handler {
+// routes is the HTTP surface: /mcp, the REST endpoints, the artifacts (when
+// served) and the probes. Cross-origin protection (no browser page of
+// another origin may POST) and DNS-rebinding protection (on loopback, only
+// loopback Host headers) cover all of it.
+func (s *Server) routes(mcpServer *sdkmcp.Server, api *rest.Handler, artifactsHandler http.Handler) http.Handler {
 	mcpHandler := sdkmcp.NewStreamableHTTPHandler(func(*http.Request) *sdkmcp.Server { return mcpServer }, &sdkmcp.StreamableHTTPOptions{
 		Stateless:                    true,
 		PropagateRequestCancellation: true,
@@ -122,6 +130,10 @@ func (s *Server) routes(mcpServer *sdkmcp.Server, api *rest.Handler) http.Handle
 	mux.Handle("POST "+rest.PathGenerate, s.authenticate(s.paceBodies(http.HandlerFunc(api.Generate))))
 	mux.Handle("POST "+rest.PathEdit, s.authenticate(large.wrap(s.admitLargeBody, s.paceBodies(http.HandlerFunc(api.Edit)))))
 	mux.Handle("GET "+rest.PathImageRequests+"{namespace}/{name}", s.authenticate(http.HandlerFunc(api.Get)))
+	if artifactsHandler != nil {
+		// GET patterns match HEAD too. No s.authenticate: see Handlers.Artifacts.
+		mux.Handle("GET "+ArtifactsPath, artifactsHandler)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.ReadyzCheck(r); err != nil {

@@ -1,6 +1,8 @@
 package manager
 
 import (
+	"net/http"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -15,7 +17,7 @@ import (
 // service (authorised by SubjectAccessReviews), the MCP adapter and the
 // REST handlers over it, and the listener that authenticates callers and
 // serves both. The listener is not leader-elected: every replica serves.
-func newFrontDoor(mgr manager.Manager, opts httpserver.Options) (*httpserver.Server, error) {
+func newFrontDoor(mgr manager.Manager, opts httpserver.Options, artifactsHandler http.Handler) (*httpserver.Server, error) {
 	opts = opts.WithDefaults()
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -31,9 +33,10 @@ func newFrontDoor(mgr manager.Manager, opts httpserver.Options) (*httpserver.Ser
 		Log:               log,
 	})
 	return httpserver.New(opts, httpserver.Handlers{
-		Service: svc,
-		Tokens:  kubeauth.NewTokenReviewer(mgr.GetClient(), opts.TokenAudiences, opts.TokenCacheTTL),
-		MCP:     mcp.New(svc, mcp.Config{Log: log, PreviewClient: opts.PreviewClient}),
-		REST:    rest.New(svc, log),
+		Service:   svc,
+		Tokens:    kubeauth.NewTokenReviewer(mgr.GetClient(), opts.TokenAudiences, opts.TokenCacheTTL),
+		MCP:       mcp.New(svc, mcp.Config{Log: log, PreviewClient: opts.PreviewClient}),
+		REST:      rest.New(svc, log),
+		Artifacts: artifactsHandler,
 	}, log)
 }

@@ -33,6 +33,9 @@ type Options struct {
 	// value (no BindAddress) leaves it off; the flags default it on.
 	MCP httpserver.Options
 
+	// Artifacts configures the artifact store; its zero value leaves it off.
+	Artifacts ArtifactOptions
+
 	LeaderElect             bool
 	LeaderElectionNamespace string
 	LeaderElectionID        string
@@ -104,5 +107,6 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.KubeAPIQPS, "kube-api-qps", 500, "Client-side QPS limit towards the Kubernetes API server.")
 	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", 1000, "Client-side burst limit towards the Kubernetes API server.")
 	o.MCP.BindFlags(fs)
+	o.Artifacts.BindFlags(fs)
 	o.OpenAIAPIKey = os.Getenv("OPENAI_API_KEY")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -49,6 +50,13 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, errors.New("no OpenAI API key: set $OPENAI_API_KEY or --openai-api-key-file")
 	}
 	opts.Controller = opts.Controller.WithDefaults()
+	var store *artifactSetup
+	if opts.Artifacts.Enabled() {
+		var err error
+		if store, err = openArtifacts(opts.Artifacts, opts.MCP, ctrl.Log.WithName("artifacts")); err != nil {
+			return nil, err
+		}
+	}
 	cfg = rest.CopyConfig(cfg)
 	if opts.KubeAPIQPS > 0 {
 		cfg.QPS = float32(opts.KubeAPIQPS)
@@ -94,11 +102,16 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Recorder:  mgr.GetEventRecorder("imagegen-operator"),
 		Options:   opts.Controller,
 	}
+	var artifactsHandler http.Handler
+	if store != nil {
+		reconciler.Artifacts = store.controller
+		artifactsHandler = store.handler
+	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ImageRequest controller: %w", err)
 	}
 	if opts.MCP.Enabled() {
-		srv, err := newFrontDoor(mgr, opts.MCP)
+		srv, err := newFrontDoor(mgr, opts.MCP, artifactsHandler)
 		if err != nil {
 			return nil, fmt.Errorf("setting up the MCP server: %w", err)
 		}
@@ -128,6 +141,6 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	ctrl.LoggerFrom(ctx).Info("starting manager", "openaiBaseURL", opts.OpenAIBaseURL, "leaderElect", opts.LeaderElect,
 		"maxAttempts", opts.Controller.MaxAttempts, "maxConcurrentReconciles", opts.Controller.MaxConcurrentReconciles,
 		"drainTimeout", opts.Controller.DrainTimeout, "upstreamUnreachableTimeout", opts.Controller.UnreachableTimeout,
-		"mcpBindAddress", opts.MCP.BindAddress, "mcpAuth", opts.MCP.Auth)
+		"mcpBindAddress", opts.MCP.BindAddress, "mcpAuth", opts.MCP.Auth, "artifactStore", opts.Artifacts.Enabled())
 	return mgr.Start(ctx)
 }
