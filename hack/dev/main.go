@@ -85,6 +85,9 @@ func run() error {
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", stateDir, err)
 	}
+	if err := devArtifactStore(fs, &opts, stateDir); err != nil {
+		return err
+	}
 	kubeconfig := filepath.Join(stateDir, "kubeconfig")
 	if err := os.WriteFile(kubeconfig, cp.Env.KubeConfig, 0o600); err != nil {
 		return fmt.Errorf("writing kubeconfig: %w", err)
@@ -117,6 +120,7 @@ dev: ready.
   kubeconfig: %s
   metrics:    http://%s/metrics
   MCP:        http://%s/mcp  (auth %s; REST: POST http://%s/generate_image; see docs/mcp.md)
+  artifacts:  %s (URLs: %s mode)
 
 In another terminal, from the repository root:
   export KUBECONFIG=%s
@@ -127,7 +131,8 @@ In another terminal, from the repository root:
 
 Ctrl-C stops the operator, the simulator and the control plane.
 
-`, upstreamDesc, kubeconfig, opts.MetricsBindAddress, opts.MCP.BindAddress, opts.MCP.Auth, opts.MCP.BindAddress, rel(kubeconfig), rel(kubectl))
+`, upstreamDesc, kubeconfig, opts.MetricsBindAddress, opts.MCP.BindAddress, opts.MCP.Auth, opts.MCP.BindAddress,
+		opts.Artifacts.Bucket, opts.Artifacts.URLMode, rel(kubeconfig), rel(kubectl))
 
 	if err := manager.Run(ctx, cp.Config, opts); err != nil && !errors.Is(err, context.Canceled) {
 		return err

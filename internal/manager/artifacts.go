@@ -118,7 +118,7 @@ func openArtifacts(o ArtifactOptions, mcp httpserver.Options, log logr.Logger) (
 		}
 		setup.controller.URLs = artifacts.OperatorURLs{Signer: signer, BaseURL: base, TTL: o.URLTTL}
 		setup.handler = artifacts.NewHandler(store, signer)
-		if o.BaseURL == "" {
+		if o.BaseURL == "" && !mcp.WithDefaults().ServesPlainHTTP() {
 			log.Info("artifact URLs point at the MCP listener's own address; set --artifact-base-url to the name clients reach it by", "baseURL", base)
 		}
 	}
