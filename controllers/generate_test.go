@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,16 +18,8 @@ import (
 
 func fetchPNG(t *testing.T, url string) (int, []byte) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("fetching %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
+	status, _, body := get(t, url)
+	return status, body
 }
 
 func TestGenerate(t *testing.T) {
