@@ -100,9 +100,6 @@ func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1
 	now := r.Clock.Now()
 	cost := model.EstimatedCostUSD(req.size, len(res.Images))
 	var images []imagesv1alpha1.GeneratedImage
-	// A URL result is worth holding (see recordOutcome) until its first
-	// link expires.
-	validUntil := now.Add(outcomeHoldLimit)
 	if r.Artifacts != nil {
 		stored, err := r.storeResults(ctx, ir, attempt, res)
 		if err != nil {
@@ -118,8 +115,7 @@ func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1
 	} else {
 		images = upstreamImages(model, res)
 	}
-	validUntil = earliestExpiry(images, validUntil)
-	return r.recordSucceeded(ctx, ir, attempt, validUntil, images, model.Name, cost, res.RequestID)
+	return r.recordSucceeded(ctx, ir, attempt, images, model.Name, cost, res.RequestID)
 }
 
 // upstreamImages are the upstream's URLs as status entries, with the expiry
@@ -140,10 +136,14 @@ func upstreamImages(model models.Model, res *upstream.Result) []imagesv1alpha1.G
 	return images
 }
 
-// recordSucceeded writes Succeeded with images as attempt's outcome.
-func (r *ImageRequestReconciler) recordSucceeded(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, validUntil time.Time,
+// recordSucceeded writes Succeeded with images as attempt's outcome. The
+// result is worth holding (see recordOutcome) until its first link
+// expires.
+func (r *ImageRequestReconciler) recordSucceeded(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32,
 	images []imagesv1alpha1.GeneratedImage, model string, cost float64, upstreamRequestID string) error {
-	completed := metav1.NewTime(r.Clock.Now())
+	now := r.Clock.Now()
+	validUntil := earliestExpiry(images, now.Add(outcomeHoldLimit))
+	completed := metav1.NewTime(now)
 	message := fmt.Sprintf("%d image(s) ready after %d attempt(s)", len(images), attempt)
 	err := r.recordOutcome(ctx, ir, attempt, validUntil, func(ir *imagesv1alpha1.ImageRequest) {
 		st := &ir.Status

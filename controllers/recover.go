@@ -44,8 +44,7 @@ func (r *ImageRequestReconciler) recoverFromStore(ctx context.Context, ir *image
 	}
 	cost := req.model.EstimatedCostUSD(req.size, len(images))
 	log.Info("the interrupted attempt's images are in the artifact store; recovering its result instead of paying again", "images", len(images))
-	now := r.Clock.Now()
-	err = r.recordSucceeded(ctx, ir, attempt, earliestExpiry(images, now.Add(outcomeHoldLimit)), images, req.model.Name, cost, ir.Status.UpstreamRequestID)
+	err = r.recordSucceeded(ctx, ir, attempt, images, req.model.Name, cost, ir.Status.UpstreamRequestID)
 	if err != nil {
 		// Superseded included: the reconcile runs again on fresh state.
 		return false, err
