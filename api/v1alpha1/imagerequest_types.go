@@ -31,8 +31,29 @@ type KeyReference struct {
 	Key string `json:"key"`
 }
 
+// ArtifactReference names an object in the operator's artifact store
+// (--artifact-bucket), by its key or by its durable URI.
+// +kubebuilder:validation:XValidation:rule="has(self.key) != has(self.uri)",message="exactly one of key or uri must be set"
+type ArtifactReference struct {
+	// key of the object in the bucket, e.g.
+	// results/<namespace>/<name>/<uid>/attempt-1/0.png. Only objects under
+	// results/, inputs/ or uploads/ of this ImageRequest's own namespace
+	// may be read: a request never reads another namespace's images.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Key string `json:"key,omitempty"`
+	// uri is the object's durable URI as status.images[].uri shows it, e.g.
+	// s3://bucket/results/<namespace>/<name>/<uid>/attempt-1/0.png. The same
+	// namespace rule as key applies.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +optional
+	URI string `json:"uri,omitempty"`
+}
+
 // ImageSource points at the bytes of a PNG image. Exactly one of its fields is set.
-// +kubebuilder:validation:XValidation:rule="has(self.configMapKeyRef) != has(self.secretKeyRef)",message="exactly one of configMapKeyRef or secretKeyRef must be set"
+// +kubebuilder:validation:XValidation:rule="(has(self.configMapKeyRef) ? 1 : 0) + (has(self.secretKeyRef) ? 1 : 0) + (has(self.artifactRef) ? 1 : 0) == 1",message="exactly one of configMapKeyRef, secretKeyRef or artifactRef must be set"
 type ImageSource struct {
 	// configMapKeyRef reads the PNG from a key of a ConfigMap's binaryData.
 	// +optional
@@ -40,6 +61,11 @@ type ImageSource struct {
 	// secretKeyRef reads the PNG from a key of a Secret's data.
 	// +optional
 	SecretKeyRef *KeyReference `json:"secretKeyRef,omitempty"`
+	// artifactRef reads the PNG from the operator's artifact store: an
+	// earlier request's result (to edit it further) or an object uploaded
+	// there. The MCP and REST edit endpoints store their uploads this way.
+	// +optional
+	ArtifactRef *ArtifactReference `json:"artifactRef,omitempty"`
 }
 
 // ImageRequestSpec is what to generate or edit. The reference contract is
@@ -178,7 +204,16 @@ const (
 	// AnnotationRequestedVia names the interface and operation that created
 	// the request, e.g. "mcp/generate_image" or "rest/edit_image".
 	AnnotationRequestedVia = "images.imagegen.dev/requested-via"
+	// AnnotationKeepArtifacts, set to "true", keeps the request's objects in
+	// the artifact store (results and inputs) when the request finishes or is
+	// deleted; the orphan sweep leaves them too.
+	AnnotationKeepArtifacts = "images.imagegen.dev/keep-artifacts"
 )
+
+// FinalizerArtifacts is the finalizer that deletes an ImageRequest's
+// objects from the artifact store before the request goes away. It is set
+// only when the operator runs with an artifact store.
+const FinalizerArtifacts = "images.imagegen.dev/artifacts"
 
 // GeneratedImage is one result image.
 type GeneratedImage struct {

@@ -51,3 +51,15 @@ func (o OperatorURLs) IssueURL(_ context.Context, key string) (string, time.Time
 	expires := time.Now().Add(o.TTL).Truncate(time.Second)
 	return o.Signer.URL(o.BaseURL, key, expires), expires, nil
 }
+
+// Access is a Store together with the issuer of its URLs: what the front
+// door (internal/imagerequests) reads and writes the store through.
+type Access struct {
+	*Store
+	URLs URLIssuer
+}
+
+// IssueURL hands out a fresh signed URL for key.
+func (a Access) IssueURL(ctx context.Context, key string) (string, time.Time, error) {
+	return a.URLs.IssueURL(ctx, key)
+}

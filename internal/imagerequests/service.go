@@ -28,6 +28,9 @@ type Config struct {
 	APIReader client.Reader
 	// Authorizer decides what each caller may do.
 	Authorizer Authorizer
+	// Artifacts is the artifact store, nil without one: read paths then
+	// show the URLs status holds, and edit inputs travel in a Secret.
+	Artifacts ArtifactStore
 	// DefaultNamespace is used when a call names no namespace and the
 	// caller is not a ServiceAccount.
 	DefaultNamespace string
@@ -46,6 +49,7 @@ type Service struct {
 	reader           client.Reader
 	apiReader        client.Reader
 	authz            Authorizer
+	artifacts        ArtifactStore
 	defaultNamespace string
 	heartbeat        time.Duration
 	log              logr.Logger
@@ -64,7 +68,7 @@ func New(cfg Config) *Service {
 		hb = DefaultHeartbeatInterval
 	}
 	s := &Service{
-		client: cfg.Client, cache: cfg.Cache, apiReader: cfg.APIReader, authz: cfg.Authorizer,
+		client: cfg.Client, cache: cfg.Cache, apiReader: cfg.APIReader, authz: cfg.Authorizer, artifacts: cfg.Artifacts,
 		defaultNamespace: cfg.DefaultNamespace, heartbeat: min(hb, 10*time.Second), log: cfg.Log,
 		hub: newHub(), subs: newSubscriptions(), stopping: make(chan struct{}),
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -45,18 +44,38 @@ func Scheme() *runtime.Scheme {
 // New builds the manager with the ImageRequest controller registered; the
 // caller starts it. cfg is copied, not modified.
 func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	mgr, _, err := build(cfg, opts)
+	return mgr, err
+}
+
+// build is New, also returning what releases the artifact store once the
+// manager has stopped (a no-op without one).
+func build(cfg *rest.Config, opts Options) (_ ctrl.Manager, release func(), err error) {
 	if opts.OpenAIAPIKey == "" && opts.OpenAIAPIKeyFile == "" {
 		// Fail at start-up, not on every request: without a key no call can succeed.
-		return nil, errors.New("no OpenAI API key: set $OPENAI_API_KEY or --openai-api-key-file")
+		return nil, nil, errors.New("no OpenAI API key: set $OPENAI_API_KEY or --openai-api-key-file")
 	}
 	opts.Controller = opts.Controller.WithDefaults()
 	var store *artifactSetup
 	if opts.Artifacts.Enabled() {
 		var err error
 		if store, err = openArtifacts(opts.Artifacts, opts.MCP, ctrl.Log.WithName("artifacts")); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	release = func() {}
+	if store != nil {
+		release = func() {
+			if err := store.controller.Store.Close(); err != nil {
+				ctrl.Log.WithName("artifacts").Error(err, "closing the artifact store")
+			}
+		}
+	}
+	defer func() {
+		if err != nil {
+			release()
+		}
+	}()
 	cfg = rest.CopyConfig(cfg)
 	if opts.KubeAPIQPS > 0 {
 		cfg.QPS = float32(opts.KubeAPIQPS)
@@ -88,7 +107,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("creating manager: %w", err)
+		return nil, nil, fmt.Errorf("creating manager: %w", err)
 	}
 
 	var keys upstream.KeySource = upstream.StaticKey(opts.OpenAIAPIKey)
@@ -102,42 +121,42 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Recorder:  mgr.GetEventRecorder("imagegen-operator"),
 		Options:   opts.Controller,
 	}
-	var artifactsHandler http.Handler
 	if store != nil {
 		reconciler.Artifacts = store.controller
-		artifactsHandler = store.handler
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("setting up the ImageRequest controller: %w", err)
+		return nil, nil, fmt.Errorf("setting up the ImageRequest controller: %w", err)
 	}
 	if opts.MCP.Enabled() {
-		srv, err := newFrontDoor(mgr, opts.MCP, artifactsHandler)
+		srv, err := newFrontDoor(mgr, opts.MCP, store)
 		if err != nil {
-			return nil, fmt.Errorf("setting up the MCP server: %w", err)
+			return nil, nil, fmt.Errorf("setting up the MCP server: %w", err)
 		}
 		// Not leader-elected: every replica serves MCP and REST.
 		if err := mgr.Add(srv); err != nil {
-			return nil, fmt.Errorf("adding the MCP server: %w", err)
+			return nil, nil, fmt.Errorf("adding the MCP server: %w", err)
 		}
 		if err := mgr.AddReadyzCheck("mcp", srv.ReadyzCheck); err != nil {
-			return nil, fmt.Errorf("adding the MCP ready check: %w", err)
+			return nil, nil, fmt.Errorf("adding the MCP ready check: %w", err)
 		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return nil, fmt.Errorf("adding health check: %w", err)
+		return nil, nil, fmt.Errorf("adding health check: %w", err)
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return nil, fmt.Errorf("adding ready check: %w", err)
+		return nil, nil, fmt.Errorf("adding ready check: %w", err)
 	}
-	return mgr, nil
+	return mgr, release, nil
 }
 
 // Run builds the manager and runs it until ctx ends.
 func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
-	mgr, err := New(cfg, opts)
+	mgr, release, err := build(cfg, opts)
 	if err != nil {
 		return err
 	}
+	// After Start returns every runnable has stopped, drained store writes included.
+	defer release()
 	ctrl.LoggerFrom(ctx).Info("starting manager", "openaiBaseURL", opts.OpenAIBaseURL, "leaderElect", opts.LeaderElect,
 		"maxAttempts", opts.Controller.MaxAttempts, "maxConcurrentReconciles", opts.Controller.MaxConcurrentReconciles,
 		"drainTimeout", opts.Controller.DrainTimeout, "upstreamUnreachableTimeout", opts.Controller.UnreachableTimeout,
