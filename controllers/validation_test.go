@@ -34,7 +34,7 @@ func TestAdmissionRejects(t *testing.T) {
 		"edit without image": {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit}, wantMsg: []string{"image is required when operation is Edit"}},
 		"mask on generate":   {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Mask: cmRef("m", "k")}, wantMsg: []string{"mask is only allowed when operation is Edit"}},
 		"image on generate":  {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Image: cmRef("m", "k")}, wantMsg: []string{"image is only allowed when operation is Edit"}},
-		"two sources":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit, Image: &imagesv1alpha1.ImageSource{ConfigMapKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}, SecretKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}}}, wantMsg: []string{"exactly one of configMapKeyRef or secretKeyRef"}},
+		"two sources":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit, Image: &imagesv1alpha1.ImageSource{ConfigMapKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}, SecretKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}}}, wantMsg: []string{"exactly one of configMapKeyRef, secretKeyRef or artifactRef"}},
 		"negative ttl":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", TTLSecondsAfterFinished: ptrTo(int32(-1))}, wantMsg: []string{"spec.ttlSecondsAfterFinished"}},
 		"NUL in prompt":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a cat\x00"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
 		"ESC in prompt":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "\x1b[2Ja cat"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
