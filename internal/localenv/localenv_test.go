@@ -93,6 +93,25 @@ func TestDeployManifests(t *testing.T) {
 	if strings.Contains(out, "imagegen-imagegen-") {
 		t.Errorf("a name got the prefix twice:\n%s", out)
 	}
+	// The artifact-store overlay (config/default plus the component) is
+	// accepted too, and its Deployment carries the store's flags, the
+	// bucket from the ConfigMap and the signing keys as a directory.
+	withStore := kubectl("apply", "--server-side", "--force-conflicts", "--dry-run=server", "-k", "config/overlays/artifact-store")
+	for _, want := range []string{"deployment.apps/imagegen-controller-manager", "configmap/imagegen-artifacts "} {
+		if !strings.Contains(withStore, want) {
+			t.Errorf("artifact-store overlay dry run lacks %s:\n%s", want, withStore)
+		}
+	}
+	rendered := kubectl("kustomize", "config/overlays/artifact-store")
+	for _, want := range []string{
+		"--artifact-bucket=$(ARTIFACT_BUCKET)", "--artifact-signing-key-file=/var/run/secrets/artifact-signing",
+		"secretName: imagegen-artifact-signing-key", "name: imagegen-artifact-s3",
+	} {
+		if !strings.Contains(rendered, want) {
+			t.Errorf("artifact-store overlay lacks %q", want)
+		}
+	}
+
 	// The sample user role applied alone has the name the docs tell admins
 	// to bind.
 	alone := kubectl("apply", "--server-side", "--dry-run=server", "-f", "config/rbac/user/imagegen_user_role.yaml")
