@@ -51,6 +51,7 @@ type config struct {
 	perRunBudget time.Duration
 	profileDir   string
 	managerArgs  string
+	store        bool
 }
 
 func parseFlags() (config, error) {
@@ -68,6 +69,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&c.managerBin, "manager", filepath.Join(localenv.RepoRoot(), "bin", "manager"), "Manager binary (make build).")
 	flag.DurationVar(&c.perRunBudget, "run-timeout", 3*time.Minute, "Timeout of one run.")
 	flag.StringVar(&c.managerArgs, "manager-args", "", "Extra manager flags, space-separated, e.g. \"--events=warnings\".")
+	flag.BoolVar(&c.store, "artifact-store", true, "Run the manager with a file:// artifact store (results kept, edit inputs through the store); false: no store, inputs in Secrets.")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "After the table, profile the manager and kube-apiserver (CPU, 10 s at L=0, C=100) for each path into this directory.")
 	flag.Parse()
 	if c.quick {
@@ -110,7 +112,17 @@ func run() error {
 	fmt.Fprintln(os.Stderr, "bench: starting control plane, simulator and manager ...")
 	e, err := startEnv(ctx, cfg.managerBin, cfg.reconcilers, func(e *env) ([]string, error) {
 		args, err := managerArgsForPaths(e)
-		return append(args, strings.Fields(cfg.managerArgs)...), err
+		if err != nil {
+			return nil, err
+		}
+		if cfg.store {
+			more, err := storeArgs(e)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, more...)
+		}
+		return append(args, strings.Fields(cfg.managerArgs)...), nil
 	})
 	if err != nil {
 		return err
@@ -128,10 +140,11 @@ func run() error {
 	}
 
 	rep := Report{
-		Machine:     fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
-		Command:     strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "),
-		ManagerArgs: cfg.managerArgs,
-		Started:     time.Now().UTC().Format(time.RFC3339),
+		Machine:       fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
+		Command:       strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "),
+		ManagerArgs:   cfg.managerArgs,
+		ArtifactStore: cfg.store,
+		Started:       time.Now().UTC().Format(time.RFC3339),
 	}
 	// One request through every path first: the manager's caches sync and
 	// its workers start after its metrics endpoint is up, and connections

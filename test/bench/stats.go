@@ -40,9 +40,12 @@ type Report struct {
 	Machine string `json:"machine"`
 	Command string `json:"command"`
 	// ManagerArgs are the extra manager flags of this run.
-	ManagerArgs string   `json:"managerArgs,omitempty"`
-	Started     string   `json:"started"`
-	Results     []Result `json:"results"`
+	ManagerArgs string `json:"managerArgs,omitempty"`
+	// ArtifactStore says whether the manager kept results in a file://
+	// store (and took edit inputs through it).
+	ArtifactStore bool     `json:"artifactStore"`
+	Started       string   `json:"started"`
+	Results       []Result `json:"results"`
 	// Idle figures of the manager before the first run and after the last.
 	ManagerBaseline Idle `json:"managerBaseline"`
 	ManagerAfter    Idle `json:"managerAfter"`
