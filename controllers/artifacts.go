@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -14,8 +15,9 @@ import (
 )
 
 // ArtifactStore is where the controller keeps results when the operator
-// runs with --artifact-bucket: each image is downloaded from the upstream
-// and stored under the request and attempt before Succeeded is written,
+// runs with --artifact-bucket: each image (inline, or downloaded from the
+// upstream's URL) is stored under the request and attempt before Succeeded
+// is written,
 // and status gets the stored copy's URI and a signed URL.
 type ArtifactStore struct {
 	Store *artifacts.Store
@@ -28,7 +30,8 @@ type ArtifactStore struct {
 	// HTTPClient downloads results from the upstream's URLs; nil uses one
 	// with DefaultDownloadTimeout.
 	HTTPClient *http.Client
-	// MaxDownloadBytes bounds one result; zero is DefaultMaxDownloadBytes.
+	// MaxDownloadBytes bounds one result, downloaded or decoded; zero is
+	// DefaultMaxDownloadBytes.
 	MaxDownloadBytes int64
 }
 
@@ -62,10 +65,12 @@ func refOf(ir *imagesv1alpha1.ImageRequest) artifacts.Ref {
 	return artifacts.Ref{Namespace: ir.Namespace, Name: ir.Name, UID: string(ir.UID)}
 }
 
-// storeResults downloads attempt's images from the upstream's URLs and
-// stores them (retrying the write from memory, see
-// artifacts.PutResultWithRetry), then returns their status entries with
-// fresh signed URLs. Its errors are *storageError. ctx is the paid-work
+// storeResults stores attempt's images (retrying the write from memory,
+// see artifacts.PutResultWithRetry), then returns their status entries
+// with fresh signed URLs. An image that came inline (b64_json, which the
+// controller asks for when it has a store) is decoded; one that came as a
+// URL (a server that ignores response_format) is downloaded; either is
+// bounded by maxBytes. Its errors are *storageError. ctx is the paid-work
 // context: a drain lets the write finish.
 func (r *ImageRequestReconciler) storeResults(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, res *upstream.Result) ([]imagesv1alpha1.GeneratedImage, error) {
 	a := r.Artifacts
@@ -73,10 +78,7 @@ func (r *ImageRequestReconciler) storeResults(ctx context.Context, ir *imagesv1a
 	images := make([][]byte, 0, len(res.Images))
 	contentType := ""
 	for i, img := range res.Images {
-		if img.URL == "" {
-			return nil, fail(fmt.Errorf("image %d has no URL", i))
-		}
-		data, ctype, err := download(ctx, a.httpClient(), img.URL, a.maxBytes())
+		data, ctype, err := a.fetch(ctx, img)
 		if err != nil {
 			return nil, fail(fmt.Errorf("image %d: %w", i, err))
 		}
@@ -96,6 +98,33 @@ func (r *ImageRequestReconciler) storeResults(ctx context.Context, ir *imagesv1a
 		return nil, fail(err)
 	}
 	return out, nil
+}
+
+// fetch returns one result's bytes and media type: decoded when it came
+// inline (the type sniffed from the bytes: models return png, jpeg or
+// webp), downloaded when it came as a URL.
+func (a *ArtifactStore) fetch(ctx context.Context, img upstream.Image) ([]byte, string, error) {
+	switch {
+	case img.B64JSON != "":
+		data, err := img.Decode(a.maxBytes())
+		if err != nil {
+			return nil, "", fmt.Errorf("decoding the inline result: %w", err)
+		}
+		return data, sniff(data), nil
+	case img.URL != "":
+		return download(ctx, a.httpClient(), img.URL, a.maxBytes())
+	}
+	return nil, "", errors.New("the upstream sent neither b64_json nor a URL")
+}
+
+// responseFormat is what the controller asks the upstream for: the images
+// inline when it keeps them in a store (no download, no second round
+// trip), else URLs, which go to status as they are.
+func (r *ImageRequestReconciler) responseFormat() string {
+	if r.Artifacts != nil {
+		return upstream.FormatB64JSON
+	}
+	return upstream.FormatURL
 }
 
 // statusImages are the status entries of stored objects, each with a fresh

@@ -80,6 +80,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 		ClientRequestID: fmt.Sprintf("%s/%d", ir.UID, attempt),
 		Image:           imageBytes,
 		Mask:            maskBytes,
+		ResponseFormat:  r.responseFormat(),
 	})
 	latency := r.Clock.Since(start)
 	observeCall(spec.Operation, req.model.Name, latency, callErr)

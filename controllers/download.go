@@ -81,10 +81,17 @@ func downloadOnce(ctx context.Context, c *http.Client, url string, maxBytes int6
 	}
 	ctype, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil || ctype == "" || ctype == "application/octet-stream" || ctype == "binary/octet-stream" {
-		ctype = http.DetectContentType(data)
-		if i := len(ctype); i > 0 {
-			ctype, _, _ = mime.ParseMediaType(ctype)
-		}
+		ctype = sniff(data)
 	}
 	return data, ctype, nil
+}
+
+// sniff is data's media type as http.DetectContentType sees it (png,
+// jpeg, webp, ...), without parameters.
+func sniff(data []byte) string {
+	ctype, _, err := mime.ParseMediaType(http.DetectContentType(data))
+	if err != nil {
+		return "application/octet-stream"
+	}
+	return ctype
 }

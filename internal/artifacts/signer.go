@@ -33,21 +33,44 @@ type SigningKey struct {
 // Signer signs and verifies the operator's artifact URLs: an HMAC-SHA256
 // over the key and the expiry. It signs with the newest key and verifies
 // against every key of the keyring, so during a rotation URLs signed with the
-// old key stay valid until they expire.
+// old key stay valid until they expire. A signer from SignerFromFile
+// re-reads its keyring when the files change (see keyFile).
 type Signer struct {
+	ring *keyring // fixed keys; nil when file supplies them
+	file *keyFile
+	now  func() time.Time
+}
+
+// keyring is one set of keys: the newest signs, all verify.
+type keyring struct {
 	sign   SigningKey
 	verify map[string][]byte
-	now    func() time.Time
+}
+
+// keys is the keyring in force now.
+func (s *Signer) keys() *keyring {
+	if s.file != nil {
+		return s.file.current()
+	}
+	return s.ring
 }
 
 // NewSigner builds a signer from a keyring whose first key is the newest:
 // it signs, and all verify. IDs must be distinct, non-empty and URL-safe
 // (letters, digits, '-', '_', '.'); secrets at least MinSecretBytes long.
 func NewSigner(keys ...SigningKey) (*Signer, error) {
+	ring, err := newKeyring(keys)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{ring: ring, now: time.Now}, nil
+}
+
+func newKeyring(keys []SigningKey) (*keyring, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("artifact URL signer: no keys")
 	}
-	s := &Signer{sign: keys[0], verify: make(map[string][]byte, len(keys)), now: time.Now}
+	s := &keyring{sign: keys[0], verify: make(map[string][]byte, len(keys))}
 	for _, k := range keys {
 		if k.ID == "" || strings.Trim(k.ID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != "" {
 			return nil, fmt.Errorf("artifact URL signer: key id %q must be non-empty letters, digits, '-', '_' or '.'", k.ID)
@@ -68,6 +91,14 @@ func NewSigner(keys ...SigningKey) (*Signer, error) {
 // name in byte order: name keys by date (k-20260701, k-20261001), add the
 // new one, and remove the old one once the URL lifetime has passed.
 func SignerFromSecretData(data map[string][]byte) (*Signer, error) {
+	ring, err := keyringFromData(data)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{ring: ring, now: time.Now}, nil
+}
+
+func keyringFromData(data map[string][]byte) (*keyring, error) {
 	ids := make([]string, 0, len(data))
 	for id := range data {
 		ids = append(ids, id)
@@ -77,7 +108,7 @@ func SignerFromSecretData(data map[string][]byte) (*Signer, error) {
 	for i, id := range ids {
 		keys[i] = SigningKey{ID: id, Secret: data[id]}
 	}
-	return NewSigner(keys...)
+	return newKeyring(keys)
 }
 
 // Query parameters of a signed URL.
@@ -91,10 +122,11 @@ const (
 // valid until expires: exp (Unix seconds), kid and sig.
 func (s *Signer) Sign(key string, expires time.Time) string {
 	exp := strconv.FormatInt(expires.Unix(), 10)
+	sign := s.keys().sign
 	v := url.Values{}
 	v.Set(paramExpires, exp)
-	v.Set(paramKeyID, s.sign.ID)
-	v.Set(paramSig, mac(s.sign.Secret, s.sign.ID, key, exp))
+	v.Set(paramKeyID, sign.ID)
+	v.Set(paramSig, mac(sign.Secret, sign.ID, key, exp))
 	return v.Encode()
 }
 
@@ -126,9 +158,9 @@ func (s *Signer) Verify(key, rawQuery string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: sig is not base64url", ErrMalformed)
 	}
-	secret, ok := s.verify[kid]
+	secret, ok := s.keys().verify[kid]
 	if !ok {
-		return time.Time{}, fmt.Errorf("%w: unknown key id %q", ErrBadSignature, kid)
+		return time.Time{}, fmt.Errorf("%w: unknown key id %q (not, or no longer, in the keyring)", ErrBadSignature, kid)
 	}
 	want, _ := base64.RawURLEncoding.DecodeString(mac(secret, kid, key, exp))
 	if !hmac.Equal(got, want) {

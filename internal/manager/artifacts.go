@@ -36,6 +36,10 @@ type ArtifactOptions struct {
 	// Retry bounds the store write after a paid call (not a flag; zero is
 	// artifacts.DefaultRetryFor).
 	Retry artifacts.RetryPolicy
+	// SigningKeyReload is how often, at most, SigningKeyFile is looked at
+	// for a rotated key (not a flag; zero is
+	// artifacts.DefaultKeyReloadInterval).
+	SigningKeyReload time.Duration
 }
 
 // DefaultArtifactURLTTL is the default lifetime of an artifact URL.
@@ -87,7 +91,11 @@ func openArtifacts(o ArtifactOptions, mcp httpserver.Options, log logr.Logger) (
 			return nil, errors.New("--artifact-url-mode=operator serves artifacts on the MCP listener, which --mcp-bind-address=0 turns off; enable it or use --artifact-url-mode=presigned")
 		}
 		var err error
-		if signer, err = artifacts.SignerFromFile(o.SigningKeyFile); err != nil {
+		reload := []artifacts.KeyFileOption{artifacts.WithReloadLog(log.WithName("signing-keys"))}
+		if o.SigningKeyReload != 0 {
+			reload = append(reload, artifacts.WithReloadInterval(o.SigningKeyReload))
+		}
+		if signer, err = artifacts.SignerFromFile(o.SigningKeyFile, reload...); err != nil {
 			return nil, fmt.Errorf("--artifact-signing-key-file: %w", err)
 		}
 	case artifacts.URLModePresigned:

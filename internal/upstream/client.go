@@ -84,7 +84,17 @@ type Request struct {
 	ClientRequestID string
 	// Image and Mask are PNG bytes for an edit; Image nil means generate.
 	Image, Mask []byte
+	// ResponseFormat is FormatURL (also when empty) or FormatB64JSON: the
+	// images come back inline, which saves whoever keeps them a download
+	// and a second round trip (DALL-E 2 and the simulator support both).
+	ResponseFormat string
 }
+
+// Response formats of Request.ResponseFormat.
+const (
+	FormatURL     = "url"
+	FormatB64JSON = "b64_json"
+)
 
 // Result is a successful call.
 type Result struct {
@@ -96,17 +106,28 @@ type Result struct {
 	RequestID string
 }
 
-// Image is one result image.
+// Image is one result image: a URL, or the image itself in base64 when
+// the call asked for FormatB64JSON (a server may ignore that and send a
+// URL anyway).
 type Image struct {
 	URL string
 	// ExpiresAt is when URL stops working, as the URL's signature says
 	// (see URLExpiry); zero when the URL does not say.
 	ExpiresAt time.Time
+	// B64JSON is the image's bytes in standard base64, as the upstream sent
+	// them; Decode turns them into bytes with a bound. Decoding is left to
+	// the caller so that a result too large or garbled to keep fails the
+	// way a bad download does, not as an upstream error that is retried
+	// (and paid for again).
+	B64JSON string
 }
 
 // Do makes one call: an edit when req.Image is set, a generation otherwise.
 // Errors are *Error.
 func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
+	if f := req.ResponseFormat; f != "" && f != FormatURL && f != FormatB64JSON {
+		return nil, &Error{Kind: KindConfig, Message: fmt.Sprintf("response format %q is neither %q nor %q", f, FormatURL, FormatB64JSON)}
+	}
 	key, err := c.keys.Key()
 	if err != nil {
 		return nil, &Error{Kind: KindConfig, Message: err.Error(), Err: err}
@@ -141,12 +162,19 @@ func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
 	}
 	out := &Result{Created: time.Unix(resp.Created, 0), RequestID: requestID(httpResp)}
 	for i, img := range resp.Data {
-		if img.URL == "" {
+		if img.URL == "" && img.B64JSON == "" {
+			return nil, &Error{Kind: KindServer, RequestID: out.RequestID,
+				Message: fmt.Sprintf("image %d of the response has neither url nor b64_json", i)}
+		}
+		if img.URL == "" && req.ResponseFormat != FormatB64JSON {
 			return nil, &Error{Kind: KindServer, RequestID: out.RequestID,
 				Message: fmt.Sprintf("image %d of the response has no url (the model may only return base64)", i)}
 		}
-		expires, _ := URLExpiry(img.URL)
-		out.Images = append(out.Images, Image{URL: img.URL, ExpiresAt: expires})
+		image := Image{URL: img.URL, B64JSON: img.B64JSON}
+		if img.URL != "" {
+			image.ExpiresAt, _ = URLExpiry(img.URL)
+		}
+		out.Images = append(out.Images, image)
 	}
 	return out, nil
 }
@@ -157,7 +185,7 @@ func generateParams(req Request) openai.ImageGenerateParams {
 		Model:          openai.ImageModel(req.Model),
 		N:              openai.Int(int64(req.N)),
 		Size:           openai.ImageGenerateParamsSize(req.Size),
-		ResponseFormat: openai.ImageGenerateParamsResponseFormatURL,
+		ResponseFormat: openai.ImageGenerateParamsResponseFormat(responseFormat(req)),
 	}
 	if req.User != "" {
 		// openai-go deprecates "user" for "safety_identifier"; DALL-E 2's
@@ -177,7 +205,7 @@ func editParams(req Request) openai.ImageEditParams {
 		Model:          openai.ImageModel(req.Model),
 		N:              openai.Int(int64(req.N)),
 		Size:           openai.ImageEditParamsSize(req.Size),
-		ResponseFormat: openai.ImageEditParamsResponseFormatURL,
+		ResponseFormat: openai.ImageEditParamsResponseFormat(responseFormat(req)),
 	}
 	if req.Mask != nil {
 		p.Mask = openai.File(bytes.NewReader(req.Mask), "mask.png", "image/png")
@@ -186,6 +214,14 @@ func editParams(req Request) openai.ImageEditParams {
 		p.User = openai.String(req.User) //nolint:staticcheck // SA1019, as in generateParams.
 	}
 	return p
+}
+
+// responseFormat is what goes on the wire for req.ResponseFormat.
+func responseFormat(req Request) string {
+	if req.ResponseFormat == FormatB64JSON {
+		return FormatB64JSON
+	}
+	return FormatURL
 }
 
 func requestID(resp *http.Response) string {
