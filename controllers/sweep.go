@@ -27,6 +27,10 @@ const (
 	// may delete); the next sweep resumes where it stopped.
 	DefaultSweepMaxObjects = 10000
 	sweepPageSize          = 1000
+	// modTimePrecision is added to the grace: S3's Last-Modified has
+	// second precision (truncated), so an object may look up to a second
+	// older than it is.
+	modTimePrecision = time.Second
 )
 
 // sweepKinds are the prefixes a sweep pass walks, in order.
@@ -172,7 +176,7 @@ func (s *Sweeper) listCandidates(ctx context.Context, now time.Time, stats *Swee
 				s.Log.V(1).Info("leaving an object the operator did not write", "key", obj.Key)
 				continue
 			}
-			if info.Marker || now.Sub(obj.ModTime) < minAge {
+			if info.Marker || now.Sub(obj.ModTime) < minAge+modTimePrecision {
 				continue
 			}
 			out = append(out, candidate{info: info, key: obj.Key})
