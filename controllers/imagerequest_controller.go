@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -115,9 +116,14 @@ type ImageRequestReconciler struct {
 	// Artifacts, when set, keeps every result in the artifact store (see
 	// artifacts.go); nil writes the upstream's URLs to status.
 	Artifacts *ArtifactStore
+
+	// inputCleanupPending holds the UIDs (and tries so far) of finished
+	// requests whose inputs could not be deleted yet (see lifecycle.go).
+	inputCleanupPending sync.Map
 }
 
-// +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests,verbs=get;list;watch;delete;update;patch
+// +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests/finalizers,verbs=update
 // +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=configmaps;secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -146,11 +152,15 @@ func (r *ImageRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request
 }
 
 func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alpha1.ImageRequest) (ctrl.Result, error) {
-	if ir.Status.Phase.IsTerminal() {
-		return r.reconcileTTL(ctx, ir)
-	}
 	if !ir.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+		// Deleted (by a user or its TTL): clean up the stored objects.
+		return r.finalize(ctx, ir)
+	}
+	if ir.Status.Phase.IsTerminal() {
+		return r.reconcileFinished(ctx, ir)
+	}
+	if err := r.ensureFinalizer(ctx, ir); err != nil {
+		return ctrl.Result{}, err
 	}
 	if ir.Status.Phase == imagesv1alpha1.PhaseRunning {
 		// Our own Running write re-queues the key, and the cache may still
@@ -171,7 +181,7 @@ func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alph
 		recovered, err := r.recoverFromStore(ctx, ir)
 		if err != nil || recovered {
 			if err == nil {
-				return r.reconcileTTL(ctx, ir)
+				return r.finished(ctx, ir)
 			}
 			return ctrl.Result{}, err
 		}
@@ -187,8 +197,8 @@ func (r *ImageRequestReconciler) reconcile(ctx context.Context, ir *imagesv1alph
 	result, err := r.reconcileAttempt(ctx, ir)
 	if err == nil && ir.Status.Phase.IsTerminal() {
 		// Our own status write wakes no reconcile (see SetupWithManager):
-		// schedule the TTL deletion now.
-		return r.reconcileTTL(ctx, ir)
+		// delete its inputs and schedule the TTL deletion now.
+		return r.finished(ctx, ir)
 	}
 	return result, err
 }

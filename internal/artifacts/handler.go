@@ -35,7 +35,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key, ok := strings.CutPrefix(r.URL.Path, HandlerPrefix)
-	if !ok || !validKey(key) {
+	if !ok || !servableKey(key) {
 		http.Error(w, "no such artifact", http.StatusNotFound)
 		return
 	}

@@ -132,9 +132,17 @@ type KeyInfo struct {
 	Ref  Ref
 	// Attempt is the attempt of a result object; 0 for inputs.
 	Attempt int32
-	// Name is the last segment: "0.png", "manifest.json", "image.png".
+	// Name is the last segment: "0.png", "manifest.json", "image.png",
+	// or KeepMarkerName.
 	Name string
+	// Marker is set for a keep marker (see markers.go): the key is
+	// <kind>/<namespace>/<name>/<uid>/keep.json, and Attempt is 0.
+	Marker bool
 }
+
+// Prefix is the request prefix the key lies under (RequestPrefix of its
+// kind and ref): the prefix a keep marker protects.
+func (k KeyInfo) Prefix() string { return RequestPrefix(k.Kind, k.Ref) }
 
 // ParseKey reads the request, kind and attempt from a key this package
 // built, so an orphan sweep can find the UID of every object it lists.
@@ -149,6 +157,10 @@ func ParseKey(key string) (KeyInfo, error) {
 	info := KeyInfo{Kind: parts[0] + "/", Ref: Ref{Namespace: parts[1], Name: parts[2], UID: parts[3]}}
 	if err := info.Ref.Validate(); err != nil {
 		return bad(err.Error())
+	}
+	if len(parts) == 5 && parts[4] == KeepMarkerName && (info.Kind == InputsPrefix || info.Kind == ResultsPrefix) {
+		info.Name, info.Marker = KeepMarkerName, true
+		return info, nil
 	}
 	switch info.Kind {
 	case InputsPrefix:
@@ -178,9 +190,16 @@ func ParseKey(key string) (KeyInfo, error) {
 	return info, nil
 }
 
-// validKey reports whether key is one this package builds: what the HTTP
-// handler serves, and nothing else.
+// validKey reports whether key is one this package builds.
 func validKey(key string) bool {
 	_, err := ParseKey(key)
 	return err == nil
+}
+
+// servableKey reports whether the HTTP handler may serve key: an image or
+// manifest this package builds, never a keep marker (bookkeeping, not an
+// artifact).
+func servableKey(key string) bool {
+	info, err := ParseKey(key)
+	return err == nil && !info.Marker
 }

@@ -14,6 +14,7 @@ const (
 	opPutResult    = "put_result"
 	opPutManifest  = "put_manifest"
 	opPutInput     = "put_input"
+	opPutMarker    = "put_marker"
 	opReadManifest = "read_manifest"
 	opStat         = "stat"
 	opRead         = "read"
@@ -27,6 +28,7 @@ const (
 	kindResult   = "result"
 	kindInput    = "input"
 	kindManifest = "manifest"
+	kindMarker   = "keep_marker"
 )
 
 var (

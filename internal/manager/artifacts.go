@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/imagegen/imagegen-operator/controllers"
 	"github.com/imagegen/imagegen-operator/internal/artifacts"
@@ -32,6 +34,17 @@ type ArtifactOptions struct {
 	// BaseURL (operator mode) is the external URL prefix clients reach the
 	// MCP listener at; empty derives it from the listener's address.
 	BaseURL string
+
+	// SweepInterval is how often the leader sweeps orphaned objects (no
+	// ImageRequest owns them) from the store; 0 turns the sweep off (the
+	// zero value of Options, as tests use it; the flag defaults to 1h).
+	SweepInterval time.Duration
+	// SweepMinAge is how old an object must be before the sweep may take
+	// it for an orphan; 0 is controllers.DefaultSweepMinAge.
+	SweepMinAge time.Duration
+	// SweepMaxObjects bounds the objects one sweep lists (not a flag; 0 is
+	// controllers.DefaultSweepMaxObjects).
+	SweepMaxObjects int
 
 	// Retry bounds the store write after a paid call (not a flag; zero is
 	// artifacts.DefaultRetryFor).
@@ -60,10 +73,32 @@ func (o *ArtifactOptions) BindFlags(fs *flag.FlagSet) {
 		"Operator mode: file holding the HMAC key that signs artifact URLs (at least 32 bytes; mount a Secret), or a directory of key files for rotation (the greatest name signs, all verify).")
 	fs.StringVar(&o.BaseURL, "artifact-base-url", "",
 		"Operator mode: the external URL prefix clients reach the MCP listener at, e.g. https://imagegen.example.com (default: derived from --mcp-bind-address).")
+	fs.DurationVar(&o.SweepInterval, "artifact-sweep-interval", controllers.DefaultSweepInterval,
+		"How often the leader deletes orphaned objects (results and inputs no ImageRequest owns, not kept by the keep-artifacts annotation) from the artifact store, a bounded number per run; 0 turns the sweep off.")
+	fs.DurationVar(&o.SweepMinAge, "artifact-sweep-min-age", controllers.DefaultSweepMinAge,
+		"How old an object must be before the sweep may delete it as an orphan: edit uploads precede their ImageRequest and results precede the status that names them.")
 }
 
 // Enabled reports whether a store is configured.
 func (o ArtifactOptions) Enabled() bool { return o.Bucket != "" }
+
+// addSweeper adds the orphan sweep (leader only) to mgr, unless it is off.
+func addSweeper(mgr manager.Manager, o ArtifactOptions, store *artifacts.Store) error {
+	if o.SweepInterval <= 0 {
+		return nil
+	}
+	if o.SweepMinAge < 0 {
+		return fmt.Errorf("--artifact-sweep-min-age %s must not be negative", o.SweepMinAge)
+	}
+	sweeper := &controllers.Sweeper{
+		Reader: mgr.GetClient(), Store: store, Interval: o.SweepInterval, MinAge: o.SweepMinAge,
+		MaxObjects: o.SweepMaxObjects, Log: ctrl.Log.WithName("artifact-sweep"),
+	}
+	if err := mgr.Add(sweeper); err != nil {
+		return fmt.Errorf("adding the artifact sweep: %w", err)
+	}
+	return nil
+}
 
 // artifactSetup is the opened store: what the controller uses, and the
 // handler the MCP listener serves (operator mode only).

@@ -1,10 +1,12 @@
 package manager
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -56,5 +58,28 @@ func TestOpenArtifactsRefusesMisconfiguration(t *testing.T) {
 	u, _, err := setup.controller.URLs.IssueURL(t.Context(), "results/a/b/c/attempt-1/0.png")
 	if err != nil || !strings.HasPrefix(u, "http://127.0.0.1:8443/artifacts/results/") || setup.handler == nil {
 		t.Fatalf("operator URL %q (%v), handler %v", u, err, setup.handler)
+	}
+}
+
+// TestSweepFlags: the sweep runs hourly with an hour's grace unless told
+// otherwise, and 0 turns it off.
+func TestSweepFlags(t *testing.T) {
+	var o Options
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	o.BindFlags(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if o.Artifacts.SweepInterval != time.Hour || o.Artifacts.SweepMinAge != time.Hour {
+		t.Errorf("defaults: interval %s min age %s, want 1h and 1h", o.Artifacts.SweepInterval, o.Artifacts.SweepMinAge)
+	}
+	if err := fs.Parse([]string{"--artifact-sweep-interval=0", "--artifact-sweep-min-age=10m"}); err != nil {
+		t.Fatal(err)
+	}
+	if o.Artifacts.SweepInterval != 0 || o.Artifacts.SweepMinAge != 10*time.Minute {
+		t.Errorf("parsed: interval %s min age %s, want 0 and 10m", o.Artifacts.SweepInterval, o.Artifacts.SweepMinAge)
+	}
+	if err := addSweeper(nil, ArtifactOptions{SweepInterval: time.Hour, SweepMinAge: -time.Second}, nil); err == nil || !strings.Contains(err.Error(), "--artifact-sweep-min-age") {
+		t.Errorf("negative min age: %v, want an error naming the flag", err)
 	}
 }

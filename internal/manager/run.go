@@ -127,6 +127,11 @@ func build(cfg *rest.Config, opts Options) (_ ctrl.Manager, release func(), err 
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, nil, fmt.Errorf("setting up the ImageRequest controller: %w", err)
 	}
+	if store != nil {
+		if err := addSweeper(mgr, opts.Artifacts, store.controller.Store); err != nil {
+			return nil, nil, err
+		}
+	}
 	if opts.MCP.Enabled() {
 		srv, err := newFrontDoor(mgr, opts.MCP, store)
 		if err != nil {
