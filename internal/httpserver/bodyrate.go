@@ -11,7 +11,8 @@ import (
 )
 
 // Request bodies are read against a minimum average rate rather than a
-// fixed timeout: a fixed one long enough for a 12 MiB upload over a slow
+// fixed timeout: a fixed one long enough for a 12 MiB upload (the default
+// --mcp-max-body-bytes) over a slow
 // link would let a client that sends a byte a second hold its connection
 // (and a large-body slot, see largebody.go) for as long. After a grace period
 // a body must keep arriving at MinBodyRate on average, or the read fails
@@ -26,8 +27,8 @@ const (
 // maxBodyReadTime is the longest reading the largest body may take at the
 // minimum rate: the http.Server's ReadTimeout, a backstop for any request
 // the pacing does not cover.
-func maxBodyReadTime(grace time.Duration, rate int64) time.Duration {
-	return grace + time.Duration(maxMCPBodyBytes/rate)*time.Second
+func maxBodyReadTime(maxBody int64, grace time.Duration, rate int64) time.Duration {
+	return grace + time.Duration(maxBody/rate)*time.Second
 }
 
 // pacedBody moves the connection's read deadline along as the body
