@@ -34,13 +34,13 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 	var imageBytes, maskBytes []byte
 	if req.edit {
 		var err error
-		if imageBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldImage, spec.Image); err != nil {
-			return r.waitForInput(ctx, ir, err)
-		}
-		if maskBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldMask, spec.Mask); err != nil {
-			return r.waitForInput(ctx, ir, err)
-		}
 		model := req.model
+		if imageBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldImage, spec.Image, model.MaxInputBytes); err != nil {
+			return r.waitForInput(ctx, ir, err)
+		}
+		if maskBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldMask, spec.Mask, model.MaxInputBytes); err != nil {
+			return r.waitForInput(ctx, ir, err)
+		}
 		if err := imagecheck.CheckEdit(imageBytes, maskBytes, imagecheck.Rules{MaxBytes: model.MaxInputBytes, Square: model.SquareInput, MaxSide: model.MaxInputSide}); err != nil {
 			reason := imagesv1alpha1.ReasonInvalidImage
 			var v *imagecheck.Violation
@@ -156,10 +156,19 @@ func (r *ImageRequestReconciler) recordInterrupted(ctx context.Context, ir *imag
 	return nil
 }
 
-// waitForInput keeps a request Pending while a referenced ConfigMap or Secret
-// is missing (it may be created just after the request), until the grace
-// period after creation runs out.
+// waitForInput keeps a request Pending while a referenced ConfigMap, Secret
+// or artifact-store object is missing (it may be created just after the
+// request), until the grace period after creation runs out. An input the
+// request may never read fails it at once.
 func (r *ImageRequestReconciler) waitForInput(ctx context.Context, ir *imagesv1alpha1.ImageRequest, err error) (ctrl.Result, error) {
+	var refused *refusedInputError
+	if errors.As(err, &refused) {
+		reason := imagesv1alpha1.ReasonInvalidImage
+		if refused.field == imagecheck.FieldMask {
+			reason = imagesv1alpha1.ReasonInvalidMask
+		}
+		return ctrl.Result{}, r.reject(ctx, ir, reason, refused.Error())
+	}
 	var missing *missingInputError
 	if !errors.As(err, &missing) {
 		return ctrl.Result{}, err
@@ -185,6 +194,11 @@ func (r *ImageRequestReconciler) waitForInput(ctx context.Context, ir *imagesv1a
 		r.event(ir, corev1.EventTypeNormal, imagesv1alpha1.ReasonWaitingForInput, "Validate", "%s", message)
 	}
 	// The watch on ConfigMaps and Secrets wakes us when the input appears;
-	// this requeue only enforces the deadline.
-	return ctrl.Result{RequeueAfter: r.Options.InputGracePeriod - waited}, nil
+	// this requeue only enforces the deadline. Nothing watches the artifact
+	// store: such an input is looked for again every artifactInputPoll.
+	next := r.Options.InputGracePeriod - waited
+	if missing.poll {
+		next = min(next, artifactInputPoll)
+	}
+	return ctrl.Result{RequeueAfter: next}, nil
 }

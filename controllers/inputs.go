@@ -76,6 +76,9 @@ func (r *ImageRequestReconciler) requestsWaitingFor(kind string) func(context.Co
 type missingInputError struct {
 	field, kind, name, key string
 	keyMissing             bool
+	// poll: nothing watches where the input is awaited (the artifact
+	// store), so the wait must look again by itself.
+	poll bool
 }
 
 func (e *missingInputError) Error() string {
@@ -86,8 +89,13 @@ func (e *missingInputError) Error() string {
 }
 
 // readSource returns the bytes src points at; a *missingInputError when the
-// object or key does not exist.
-func (r *ImageRequestReconciler) readSource(ctx context.Context, namespace, field string, src *imagesv1alpha1.ImageSource) ([]byte, error) {
+// object or key does not exist, a *refusedInputError for an artifactRef the
+// request may not read. maxBytes is the model's input limit, which an
+// artifact-store object is held to before it is read.
+func (r *ImageRequestReconciler) readSource(ctx context.Context, namespace, field string, src *imagesv1alpha1.ImageSource, maxBytes int64) ([]byte, error) {
+	if src != nil && src.ArtifactRef != nil {
+		return r.readArtifact(ctx, namespace, field, src.ArtifactRef, maxBytes)
+	}
 	kind, ref := sourceRef(src)
 	if ref == nil {
 		return nil, nil

@@ -53,14 +53,21 @@ func (s *server) addTools(srv *sdkmcp.Server) {
 		},
 	}, s.generateImage)
 
+	// Without an artifact store the inputs travel in a Secret, whose limit
+	// the caller must know; with one only the model's limit applies.
+	inputsDoc := fmt.Sprintf("Until an artifact store exists both must fit together in %d bytes (they travel in a Kubernetes Secret owned by the ImageRequest).",
+		imagerequests.MaxInlineInputBytes)
+	if s.svc.StoresInputs() {
+		inputsDoc = "Both are uploaded to the operator's artifact store and deleted with the ImageRequest."
+	}
 	sdkmcp.AddTool(srv, &sdkmcp.Tool{
 		Name:  ToolEditImage,
 		Title: "Edit an image",
 		Description: fmt.Sprintf("Repaint part of a PNG following a prompt that describes the whole desired result. "+
 			"image is the PNG in base64: square, smaller than %d MB, with transparent pixels marking what to repaint unless a mask is given; "+
 			"mask (optional) is a PNG of the same size whose fully transparent pixels mark the area. "+
-			"Until an artifact store exists both must fit together in %d bytes (they travel in a Kubernetes Secret owned by the ImageRequest). %s",
-			lim.maxInputBytes>>20, imagerequests.MaxInlineInputBytes, waitDoc),
+			"%s %s",
+			lim.maxInputBytes>>20, inputsDoc, waitDoc),
 		InputSchema:  editInputSchema(),
 		OutputSchema: outputSchema(),
 		Annotations: &sdkmcp.ToolAnnotations{

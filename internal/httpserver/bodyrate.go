@@ -11,13 +11,15 @@ import (
 )
 
 // Request bodies are read against a minimum average rate rather than a
-// fixed timeout: a fixed one long enough for a 12 MiB upload over a slow
-// link would let a client that sends a byte a second hold its connection
-// (and a large-body slot, see largebody.go) for as long. After a grace period
-// a body must keep arriving at MinBodyRate on average, or the read fails
-// and the request is answered 408. At the defaults the largest /mcp body
-// (12 MiB) may take 10 s + 384 s; a valid edit (at most 1 MiB of inputs,
-// about 1.4 MiB of base64) takes under a minute at 32 KiB/s (256 kbit/s).
+// fixed timeout: a fixed one long enough for a 12 MiB upload (the default
+// --mcp-max-body-bytes) over a slow link would let a client that sends a
+// byte a second hold its connection (and a large-body slot, see
+// largebody.go) for as long. After a grace period a body must keep arriving
+// at MinBodyRate on average, or the read fails and the request is answered
+// 408. At the defaults the largest /mcp body (12 MiB) may take 10 s + 384 s;
+// an edit with inputs in a Secret (at most 1 MiB, about 1.4 MiB of base64)
+// takes under a minute at 32 KiB/s (256 kbit/s), one with a store (two
+// inputs under 4 MB, under 11 MiB of base64) under six minutes.
 const (
 	defaultBodyReadGrace = 10 * time.Second
 	defaultMinBodyRate   = 32 << 10 // bytes per second
@@ -26,8 +28,8 @@ const (
 // maxBodyReadTime is the longest reading the largest body may take at the
 // minimum rate: the http.Server's ReadTimeout, a backstop for any request
 // the pacing does not cover.
-func maxBodyReadTime(grace time.Duration, rate int64) time.Duration {
-	return grace + time.Duration(maxMCPBodyBytes/rate)*time.Second
+func maxBodyReadTime(maxBody int64, grace time.Duration, rate int64) time.Duration {
+	return grace + time.Duration(maxBody/rate)*time.Second
 }
 
 // pacedBody moves the connection's read deadline along as the body

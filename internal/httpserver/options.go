@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imagegen/imagegen-operator/internal/imagerequests"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // Auth modes for Options.Auth.
@@ -46,6 +47,10 @@ type Options struct {
 	// DefaultNamespace is used when a call names no namespace and the caller
 	// is not a ServiceAccount (whose own namespace is used).
 	DefaultNamespace string
+	// MaxRequestBodyBytes bounds one /mcp request, where edit_image's image
+	// and mask arrive in base64. Zero means DefaultMaxRequestBodyBytes; it
+	// must be at least MCPBodyBytesFor the largest model input limit.
+	MaxRequestBodyBytes int64
 
 	// The fields below are not flags.
 
@@ -87,6 +92,30 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Comma-separated audiences a caller's token must be valid for (default: the API server's).")
 	fs.StringVar(&o.DefaultNamespace, "mcp-default-namespace", defaultDefaultNamespace,
 		"Namespace of calls that name none, when the caller is not a ServiceAccount (whose namespace is used).")
+	fs.Int64Var(&o.MaxRequestBodyBytes, "mcp-max-body-bytes", DefaultMaxRequestBodyBytes,
+		"Largest /mcp request body, in bytes: edit_image sends image and mask in base64, so it must hold two inputs at the model's limit in base64 plus the JSON (12 MiB for DALL-E 2's 4 MB; about 134 MB for 50 MB inputs).")
+}
+
+// mcpBodyOverhead is what an edit_image call holds besides its two inputs:
+// the JSON-RPC envelope, prompt and parameters.
+const mcpBodyOverhead = 64 << 10
+
+// MCPBodyBytesFor is the /mcp body an edit_image call needs to send an image
+// and a mask of maxInputBytes each: both in base64 (4 bytes per 3) plus
+// the JSON around them.
+func MCPBodyBytesFor(maxInputBytes int64) int64 {
+	return 2*((maxInputBytes+2)/3*4) + mcpBodyOverhead
+}
+
+// maxModelInputBytes is the largest edit input any registered model takes.
+func maxModelInputBytes() int64 {
+	var n int64
+	for _, name := range models.Names() {
+		if m, ok := models.Lookup(name); ok {
+			n = max(n, m.MaxInputBytes)
+		}
+	}
+	return n
 }
 
 // Enabled reports whether the server should run.
@@ -121,6 +150,9 @@ func (o Options) WithDefaults() Options {
 	if o.LargeBodyQueueWait <= 0 {
 		o.LargeBodyQueueWait = defaultLargeBodyQueueWait
 	}
+	if o.MaxRequestBodyBytes <= 0 {
+		o.MaxRequestBodyBytes = DefaultMaxRequestBodyBytes
+	}
 	return o
 }
 
@@ -145,6 +177,12 @@ func (o Options) Validate() error {
 		if err := imagerequests.ValidateNamespace(o.DefaultNamespace); err != nil {
 			return fmt.Errorf("--mcp-default-namespace: %w", err)
 		}
+	}
+	// A smaller limit would cut a valid edit off in the transport, with a
+	// bare "body too large" instead of the rule it breaks.
+	if need := MCPBodyBytesFor(maxModelInputBytes()); o.MaxRequestBodyBytes < need {
+		return fmt.Errorf("--mcp-max-body-bytes=%d cannot hold an edit_image call with image and mask at the model limit of %d bytes each in base64; it must be at least %d",
+			o.MaxRequestBodyBytes, maxModelInputBytes(), need)
 	}
 	return nil
 }

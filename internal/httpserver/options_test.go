@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"encoding/base64"
 	"flag"
 	"net"
 	"strings"
@@ -23,6 +24,8 @@ func TestOptionsValidate(t *testing.T) {
 		{"no certificate on all interfaces (self-signed)", Options{BindAddress: ":8443", Auth: AuthToken}, ""},
 		{"unknown auth", Options{BindAddress: "127.0.0.1:1", Auth: "basic"}, "--mcp-auth must be"},
 		{"bad default namespace", Options{BindAddress: "127.0.0.1:1", DefaultNamespace: "Not_OK"}, "--mcp-default-namespace"},
+		{"body limit below two 4 MB inputs in base64", Options{BindAddress: "127.0.0.1:1", MaxRequestBodyBytes: 8 << 20}, "--mcp-max-body-bytes"},
+		{"body limit for 50 MB inputs", Options{BindAddress: "127.0.0.1:1", MaxRequestBodyBytes: MCPBodyBytesFor(50 << 20)}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,5 +106,27 @@ func TestIsLoopback(t *testing.T) {
 		if got := IsLoopback(addr); got != want {
 			t.Errorf("IsLoopback(%q) = %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// TestMCPBodyBytesFor: the default /mcp limit holds an edit_image call with
+// a 4 MB image and a 4 MB mask (DALL-E 2's limit) in base64, and the
+// formula scales to 50 MB inputs.
+func TestMCPBodyBytesFor(t *testing.T) {
+	need := MCPBodyBytesFor(4 << 20)
+	if b64 := int64(2 * base64.StdEncoding.EncodedLen(4<<20)); need <= b64 || need > b64+1<<20 {
+		t.Errorf("MCPBodyBytesFor(4 MiB) = %d, want just above the %d bytes of two inputs in base64", need, b64)
+	}
+	if need > DefaultMaxRequestBodyBytes {
+		t.Errorf("the default limit %d is below the %d an edit at DALL-E 2's limit needs", DefaultMaxRequestBodyBytes, need)
+	}
+	if got, b64 := MCPBodyBytesFor(50<<20), int64(2*base64.StdEncoding.EncodedLen(50<<20)); got <= b64 {
+		t.Errorf("MCPBodyBytesFor(50 MiB) = %d, below the %d bytes of two inputs in base64", got, b64)
+	}
+	var o Options
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	o.BindFlags(fs)
+	if err := fs.Parse([]string{"--mcp-max-body-bytes=140000000"}); err != nil || o.MaxRequestBodyBytes != 140000000 {
+		t.Errorf("--mcp-max-body-bytes: %v, %d", err, o.MaxRequestBodyBytes)
 	}
 }

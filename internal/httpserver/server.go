@@ -22,11 +22,12 @@ import (
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
-// maxMCPBodyBytes bounds one /mcp request: enough for edit_image with a
-// 4 MB image and a 4 MB mask in base64 plus the JSON around them (inputs
-// that large are then refused by name, since they do not fit the input
-// Secret, rather than cut off by the transport).
-const maxMCPBodyBytes = 12 << 20
+// DefaultMaxRequestBodyBytes bounds one /mcp request unless
+// --mcp-max-body-bytes says otherwise: enough for edit_image with a 4 MB
+// image and a 4 MB mask (DALL-E 2's limit) in base64 plus the JSON around
+// them (see MCPBodyBytesFor). A model with larger inputs (50 MB, say) needs
+// the flag raised to MCPBodyBytesFor of its limit.
+const DefaultMaxRequestBodyBytes = 12 << 20
 
 // MCPPath is where the Streamable HTTP endpoint is served.
 const MCPPath = "/mcp"
@@ -111,7 +112,7 @@ func (s *Server) routes(mcpServer *sdkmcp.Server, api *rest.Handler, artifactsHa
 	mcpHandler := sdkmcp.NewStreamableHTTPHandler(func(*http.Request) *sdkmcp.Server { return mcpServer }, &sdkmcp.StreamableHTTPOptions{
 		Stateless:                    true,
 		PropagateRequestCancellation: true,
-		MaxRequestBodyBytes:          maxMCPBodyBytes,
+		MaxRequestBodyBytes:          s.opts.MaxRequestBodyBytes,
 		Logger:                       mcp.WarnOnlyLogger(s.log.WithName("transport")),
 	})
 	var protectedMCP http.Handler = mcpHandler
@@ -205,7 +206,7 @@ func (s *Server) Start(ctx context.Context) error {
 	defer cancelBase()
 	// Timeouts: headers within 10 s; a body at the minimum rate (paced per
 	// request, see bodyrate.go), with ReadTimeout as the backstop at the
-	// longest a 12 MiB body may take at that rate. ReadTimeout does not cut
+	// longest the largest /mcp body may take at that rate. ReadTimeout does not cut
 	// calls that wait for their image: net/http clears the read deadline
 	// once a body has been read. Responses have no write timeout (a call
 	// may wait 15 minutes), and an idle keep-alive connection is closed
@@ -213,7 +214,7 @@ func (s *Server) Start(ctx context.Context) error {
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       maxBodyReadTime(s.opts.BodyReadGrace, s.opts.MinBodyRate),
+		ReadTimeout:       maxBodyReadTime(s.opts.MaxRequestBodyBytes, s.opts.BodyReadGrace, s.opts.MinBodyRate),
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          log.New(logrWriter{s.log.V(1)}, "", 0),

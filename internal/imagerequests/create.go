@@ -39,8 +39,9 @@ const (
 	labelInputPending = "images.imagegen.dev/input-pending"
 )
 
-// Create makes the ImageRequest and, for an edit, the Secret with its
-// inputs, in the order that never shows the controller a request without
+// Create makes the ImageRequest and, for an edit, stores its inputs: in the
+// artifact store when there is one (see createStoredEdit), else in a Secret,
+// in the order that never shows the controller a request without
 // its input (which it would report as WaitingForInput):
 //
 //  1. the Secret, immutable, labelled pending and owned by nothing yet (the
@@ -80,6 +81,11 @@ func (s *Service) Create(ctx context.Context, cr *Prepared) (*imagesv1alpha1.Ima
 			User:      endUserID(cr.caller),
 		},
 	}
+	if s.artifacts != nil {
+		// The finalizer deletes the request's objects in the store with
+		// it; set here so the controller needs no write of its own.
+		ir.Finalizers = []string{imagesv1alpha1.FinalizerArtifacts}
+	}
 	if cr.image == nil {
 		ir.GenerateName = "generate-"
 		if err := s.client.Create(ctx, ir); err != nil {
@@ -88,6 +94,12 @@ func (s *Service) Create(ctx context.Context, cr *Prepared) (*imagesv1alpha1.Ima
 		return ir, nil
 	}
 
+	if s.artifacts != nil {
+		if err := s.createStoredEdit(ctx, cr, ir); err != nil {
+			return nil, createError(cr.namespace, err)
+		}
+		return ir, nil
+	}
 	secret, err := s.createInputSecret(ctx, cr)
 	if err != nil {
 		return nil, err

@@ -9,10 +9,11 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/rules"
 )
 
-// MaxInlineInputBytes bounds what an edit can upload: until an artifact
-// store exists the image and mask travel to the controller in one Secret,
-// and Kubernetes caps a Secret's data (keys plus values) at 1 MiB. This is
-// the one place that limit lives.
+// MaxInlineInputBytes bounds what an edit can upload when the operator runs
+// without an artifact store: the image and mask then travel to the
+// controller in one Secret, and Kubernetes caps a Secret's data (keys plus
+// values) at 1 MiB. This is the one place that limit lives. With a store
+// the inputs are uploaded there and only the model's limits apply.
 const MaxInlineInputBytes = 1 << 20
 
 // Keys of the input Secret.
@@ -21,11 +22,12 @@ const (
 	secretKeyMask  = "mask.png"
 )
 
-// validateEditInputs applies the byte limits (the model's, then the
-// Secret's) and then the controller's rules on the contents (PNG,
-// dimensions, square, mask size and alpha, transparency). The byte limits
-// come first so an oversized body is refused before any of it is parsed.
-func validateEditInputs(modelName string, image, mask []byte) *InputError {
+// validateEditInputs applies the byte limits (the model's, then, when the
+// inputs travel inline, the Secret's) and then the controller's rules on
+// the contents (PNG, dimensions and square from the header, then mask size
+// and alpha, transparency). The byte limits come first so an oversized body
+// is refused before any of it is parsed.
+func validateEditInputs(modelName string, image, mask []byte, inline bool) *InputError {
 	m, ok := models.Lookup(modelName)
 	if !ok {
 		return &InputError{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q", modelName)}
@@ -41,8 +43,10 @@ func validateEditInputs(modelName string, image, mask []byte) *InputError {
 	if err := imagecheck.CheckSizes(image, mask, limits); err != nil {
 		return asInputError(err)
 	}
-	if err := checkInlineSize(image, mask); err != nil {
-		return err
+	if inline {
+		if err := checkInlineSize(image, mask); err != nil {
+			return err
+		}
 	}
 	if err := imagecheck.CheckEdit(image, mask, limits); err != nil {
 		return asInputError(err)

@@ -49,7 +49,7 @@ func (s *Service) Prepare(ctx context.Context, caller *Caller, r Request) (*Prep
 	errs := validateParams(p, r.Edit)
 	errs = append(errs, r.Invalid...)
 	if len(errs) == 0 && r.Edit {
-		if ie := validateEditInputs(p.Model, r.Image, r.Mask); ie != nil {
+		if ie := validateEditInputs(p.Model, r.Image, r.Mask, s.artifacts == nil); ie != nil {
 			errs = append(errs, ie)
 		}
 	}

@@ -113,3 +113,7 @@ func (s *Service) ShuttingDown() bool {
 func (s *Service) Authorize(ctx context.Context, caller *Caller, verb, namespace, name string) error {
 	return s.authz.Authorize(ctx, caller, verb, namespace, name)
 }
+
+// StoresInputs reports whether edit inputs go to an artifact store (and so
+// are held only to the model's limits) rather than a Secret.
+func (s *Service) StoresInputs() bool { return s.artifacts != nil }

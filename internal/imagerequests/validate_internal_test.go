@@ -57,10 +57,10 @@ func TestValidateParams(t *testing.T) {
 }
 
 func TestValidateEditInputs(t *testing.T) {
-	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, true), nil); err != nil {
+	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, true), nil, true); err != nil {
 		t.Errorf("a good image: %v", err)
 	}
-	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, false), pngtest.PNG(32, 32, false, false)); err == nil || err.Field != "mask" || err.Rule != "alpha" {
+	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, false), pngtest.PNG(32, 32, false, false), true); err == nil || err.Field != "mask" || err.Rule != "alpha" {
 		t.Errorf("a mask without alpha: %v", err)
 	}
 }
@@ -82,16 +82,21 @@ func TestValidateEditInputsChecksBytesFirst(t *testing.T) {
 	garbage := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, MaxInlineInputBytes)...)
 	cases := map[string]struct {
 		image, mask []byte
+		// stored: the inputs go to an artifact store, so the Secret's
+		// limit does not apply.
+		stored      bool
 		field, rule string
 	}{
-		"image over the Secret limit, not a PNG": {image: garbage, field: "image", rule: "inlineSize"},
-		"mask over the Secret limit, not a PNG":  {image: pngtest.PNG(32, 32, true, false), mask: garbage, field: "mask", rule: "inlineSize"},
-		"image over the model's limit":           {image: append(garbage, make([]byte, 4<<20)...), field: "image", rule: "size-bytes"},
-		"palette+tRNS bomb":                      {image: pngtest.PaletteBomb(pngtest.BombSide), field: "image", rule: "dimensions-max"},
+		"image over the Secret limit, not a PNG":  {image: garbage, field: "image", rule: "inlineSize"},
+		"mask over the Secret limit, not a PNG":   {image: pngtest.PNG(32, 32, true, false), mask: garbage, field: "mask", rule: "inlineSize"},
+		"image over the model's limit":            {image: append(garbage, make([]byte, 4<<20)...), field: "image", rule: "size-bytes"},
+		"stored: image over the model's limit":    {image: append(garbage, make([]byte, 4<<20)...), stored: true, field: "image", rule: "size-bytes"},
+		"stored: over the Secret limit is parsed": {image: garbage, stored: true, field: "image", rule: "png"},
+		"palette+tRNS bomb":                       {image: pngtest.PaletteBomb(pngtest.BombSide), field: "image", rule: "dimensions-max"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			err := validateEditInputs("dall-e-2", tc.image, tc.mask)
+			err := validateEditInputs("dall-e-2", tc.image, tc.mask, !tc.stored)
 			if err == nil || err.Field != tc.field || err.Rule != tc.rule {
 				t.Fatalf("validateEditInputs() = %v, want %s/%s", err, tc.field, tc.rule)
 			}

@@ -194,6 +194,16 @@ func waitFrom(seconds *int) (time.Duration, error) {
 
 // Edit is POST /edit_image. It reads the multipart upload part by part, each file through a
 // hard limit, so nothing unbounded is ever held in memory.
+//
+// Each file is buffered whole, up to the largest model's input limit (4 MB
+// for DALL-E 2): the checks every edit passes before anything is created
+// (PNG structure, dimensions from the header, then the pixels for
+// transparency and the mask's alpha) read the bytes more than once, and an
+// input refused by them must never reach the artifact store. Prepare then
+// checks them and Create streams them into the store (or, without one, a
+// Secret). The buffer is at most two inputs at the model's limit per call;
+// the listener's large-body slots (internal/httpserver) bound how many such
+// calls read at once.
 func (s *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 	caller := imagerequests.CallerFrom(r.Context())
 	maxFile := maxInputBytes()

@@ -54,6 +54,19 @@ const (
 	Base64 = "base64"
 )
 
+// Rules of an input referenced in the artifact store (spec.image.artifactRef,
+// spec.mask.artifactRef).
+const (
+	// ArtifactKey: the key (or the key a uri names) is not one the request
+	// may read: another namespace's, a path that could escape its prefix,
+	// a prefix other than results/, inputs/ or uploads/, or a uri of
+	// another bucket.
+	ArtifactKey = "artifactKey"
+	// ArtifactStore: an artifactRef needs an operator running with an
+	// artifact store (--artifact-bucket), and this one has none.
+	ArtifactStore = "artifactStore"
+)
+
 // Rules of a call's form, found by the adapters.
 const (
 	// Unique: a JSON key or form field is given more than once.
