@@ -22,8 +22,9 @@ func imageResourceURI(namespace, name string, index int) string {
 // readImageResource answers resources/read of an image resource with its
 // bytes as a blob, read from the artifact store as the caller (see
 // imagerequests.Service.ReadImage). A request without readable images is
-// "resource not found" with a message saying why, so the client knows
-// whether to wait or to use the URL.
+// "resource not found" (invalid params, as the protocol now codes it, the
+// SDK's own not-found answer included) with a message saying why, so the
+// client knows whether to wait or to use the URL.
 func (s *server) readImageResource(ctx context.Context, uri string, ref resourceRef) (*sdkmcp.ReadResourceResult, error) {
 	img, err := s.svc.ReadImage(ctx, imagerequests.CallerFrom(ctx), ref.namespace, ref.name, ref.image)
 	var noImages *imagerequests.NoImagesError
@@ -31,7 +32,7 @@ func (s *server) readImageResource(ctx context.Context, uri string, ref resource
 	case apierrors.IsNotFound(err):
 		return nil, sdkmcp.ResourceNotFoundError(uri)
 	case errors.Is(err, imagerequests.ErrNoArtifactStore), errors.As(err, &noImages):
-		return nil, &jsonrpc.Error{Code: sdkmcp.CodeResourceNotFound, Message: fmt.Sprintf("%s cannot be read: %v", uri, err)}
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("%s cannot be read: %v", uri, err)}
 	case err != nil:
 		return nil, err
 	}
