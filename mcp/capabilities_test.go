@@ -59,7 +59,7 @@ func TestCapabilitiesFollowTheProtocol(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(templates.ResourceTemplates) != 1 || !strings.Contains(templates.ResourceTemplates[0].Description, tc.follow) {
+			if len(templates.ResourceTemplates) != 2 || templates.ResourceTemplates[0].URITemplate != mcp.ResourceTemplate || !strings.Contains(templates.ResourceTemplates[0].Description, tc.follow) {
 				t.Errorf("templates %+v, want a description containing %q", templates.ResourceTemplates, tc.follow)
 			}
 			if !tc.subscribe && strings.Contains(templates.ResourceTemplates[0].Description, "Subscribe to") {

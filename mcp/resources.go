@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -23,15 +24,20 @@ const resourceScheme = "imagerequest"
 // ResourceTemplate is the URI template of ImageRequest resources.
 const ResourceTemplate = resourceScheme + "://{namespace}/{name}"
 
+// ImageResourceTemplate is the URI template of one result image of an
+// ImageRequest: its bytes, read on demand (only with an artifact store).
+const ImageResourceTemplate = ResourceTemplate + "/images/{index}"
+
 // subscriptionProtocol is the first protocol version whose subscriptions
 // (subscriptions/listen) can be served by a stateless server; see doc.go.
 const subscriptionProtocol = "2026-07-28"
 
-// addResources registers the resource template and the middleware that
+// addResources registers the resource templates and the middleware that
 // makes the resource features fit the caller: resources/list of its
 // requests, capabilities and texts of its protocol version, and JSON-RPC
 // error codes for the resource handlers' errors (the outermost, so it also
-// codes what the others return).
+// codes what the others return). Both templates share one handler, which
+// tells them apart by parseResourceURI.
 func (s *server) addResources(srv *sdkmcp.Server) {
 	srv.AddResourceTemplate(&sdkmcp.ResourceTemplate{
 		URITemplate: ResourceTemplate,
@@ -41,24 +47,82 @@ func (s *server) addResources(srv *sdkmcp.Server) {
 		Description: templateDescription(subscriptionProtocol),
 		MIMEType:    "application/json",
 	}, s.readResource)
+	srv.AddResourceTemplate(&sdkmcp.ResourceTemplate{
+		URITemplate: ImageResourceTemplate,
+		Name:        "imagerequest-image",
+		Title:       "Result image of an ImageRequest",
+		Description: s.imageTemplateDescription(),
+	}, s.readResource)
 	srv.AddReceivingMiddleware(rpcErrorMiddleware, capabilitiesMiddleware, templatesMiddleware, s.resourcesListMiddleware)
 }
 
-// parseResourceURI splits imagerequest://{namespace}/{name} and checks
-// both parts as REST and get_image_request do; a bad part is an
-// *InputError naming it, which goes out as invalid params.
-func parseResourceURI(uri string) (namespace, name string, err error) {
+// imageTemplateDescription says what reading an image resource gives, and
+// on an operator without a store that it cannot work.
+func (s *server) imageTemplateDescription() string {
+	d := fmt.Sprintf("The bytes of result image {index} (from 0) of a Succeeded ImageRequest, as a blob with its mimeType (at most %d MiB). "+
+		"Tool results link each image this way: read it only when you need the pixels.", imagerequests.MaxImageReadBytes>>20)
+	if !s.svc.HasArtifactStore() {
+		d += " This operator runs without an artifact store, so reads fail: download the images from their URLs instead."
+	}
+	return d
+}
+
+// resourceRef is what a resource URI names: a request, or one of its
+// result images when image is not noImage.
+type resourceRef struct {
+	namespace, name string
+	image           int
+}
+
+// noImage is resourceRef.image of a URI naming the request itself.
+const noImage = -1
+
+// maxIndexDigits bounds the digits of an image index (n is at most 10).
+const maxIndexDigits = 4
+
+// parseResourceURI splits imagerequest://{namespace}/{name} and
+// imagerequest://{namespace}/{name}/images/{index}, and checks each part as
+// REST and get_image_request do; a bad part is an *InputError naming it
+// (field uri for the form and the index), which goes out as invalid params.
+func parseResourceURI(uri string) (resourceRef, error) {
+	forms := fmt.Sprintf("the forms are %s and %s", ResourceTemplate, ImageResourceTemplate)
 	rest, ok := strings.CutPrefix(uri, resourceScheme+"://")
-	if ok {
-		namespace, name, ok = strings.Cut(rest, "/")
-	}
 	if !ok {
-		return "", "", &imagerequests.InputError{Field: "uri", Rule: rules.Template, Message: fmt.Sprintf("%q is not an ImageRequest resource; the form is %s", uri, ResourceTemplate)}
+		return resourceRef{}, &imagerequests.InputError{Field: "uri", Rule: rules.Template, Message: fmt.Sprintf("%q is not an ImageRequest resource; %s", uri, forms)}
 	}
-	if ierr := imagerequests.CheckRequestKey(namespace, name); ierr != nil {
-		return "", "", ierr
+	parts := strings.Split(rest, "/")
+	ref := resourceRef{image: noImage}
+	switch {
+	case len(parts) == 2:
+	case len(parts) == 4 && parts[2] == "images":
+		idx := parts[3]
+		if idx == "" || len(idx) > maxIndexDigits || strings.Trim(idx, "0123456789") != "" || (len(idx) > 1 && idx[0] == '0') {
+			return resourceRef{}, &imagerequests.InputError{Field: "uri", Rule: rules.Type,
+				Message: fmt.Sprintf("image index %q in %q is not a whole number from 0 (written without leading zeros)", idx, uri)}
+		}
+		ref.image, _ = strconv.Atoi(idx)
+	default:
+		return resourceRef{}, &imagerequests.InputError{Field: "uri", Rule: rules.Template, Message: fmt.Sprintf("%q is not an ImageRequest resource; %s", uri, forms)}
 	}
-	return namespace, name, nil
+	ref.namespace, ref.name = parts[0], parts[1]
+	if ierr := imagerequests.CheckRequestKey(ref.namespace, ref.name); ierr != nil {
+		return resourceRef{}, ierr
+	}
+	return ref, nil
+}
+
+// parseRequestURI is parseResourceURI for what names a request only
+// (subscriptions: an image never changes).
+func parseRequestURI(uri string) (namespace, name string, err error) {
+	ref, err := parseResourceURI(uri)
+	if err != nil {
+		return "", "", err
+	}
+	if ref.image != noImage {
+		return "", "", &imagerequests.InputError{Field: "uri", Rule: rules.Template,
+			Message: fmt.Sprintf("%q is a result image, which never changes; subscribe to its request, %s", uri, resourceURI(ref.namespace, ref.name))}
+	}
+	return ref.namespace, ref.name, nil
 }
 
 // resourceDocument is what a resource read returns.
@@ -80,10 +144,14 @@ type resourceMetadata struct {
 
 func (s *server) readResource(ctx context.Context, req *sdkmcp.ReadResourceRequest) (*sdkmcp.ReadResourceResult, error) {
 	uri := req.Params.URI
-	ns, name, err := parseResourceURI(uri)
+	ref, err := parseResourceURI(uri)
 	if err != nil {
 		return nil, err
 	}
+	if ref.image != noImage {
+		return s.readImageResource(ctx, uri, ref)
+	}
+	ns, name := ref.namespace, ref.name
 	ir, err := s.svc.Get(ctx, imagerequests.CallerFrom(ctx), ns, name)
 	if apierrors.IsNotFound(err) {
 		return nil, sdkmcp.ResourceNotFoundError(uri)
@@ -135,7 +203,7 @@ func (s *server) subscribe(ctx context.Context, req *sdkmcp.SubscribeRequest) er
 			subscriptionProtocol, v, req.Params.URI)}
 	}
 	uri := req.Params.URI
-	ns, name, err := parseResourceURI(uri)
+	ns, name, err := parseRequestURI(uri)
 	if err != nil {
 		return err
 	}
@@ -149,7 +217,7 @@ func (s *server) subscribe(ctx context.Context, req *sdkmcp.SubscribeRequest) er
 }
 
 func (s *server) unsubscribe(_ context.Context, req *sdkmcp.UnsubscribeRequest) error {
-	if ns, name, err := parseResourceURI(req.Params.URI); err == nil {
+	if ns, name, err := parseRequestURI(req.Params.URI); err == nil {
 		s.svc.Unsubscribe(ns, name)
 	}
 	return nil

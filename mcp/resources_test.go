@@ -35,7 +35,8 @@ func TestResourceTemplateAndRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(templates.ResourceTemplates) != 1 || templates.ResourceTemplates[0].URITemplate != mcp.ResourceTemplate {
+	if len(templates.ResourceTemplates) != 2 || templates.ResourceTemplates[0].URITemplate != mcp.ResourceTemplate ||
+		templates.ResourceTemplates[1].URITemplate != mcp.ImageResourceTemplate {
 		t.Fatalf("templates = %+v", templates.ResourceTemplates)
 	}
 	prompt := uniquePrompt(t, "a read")

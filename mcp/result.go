@@ -11,10 +11,19 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
 
-// ImageOutput is one result image.
+// ImageOutput is one result image. With an artifact store its URL is
+// signed afresh on every read and the rest describes the stored copy;
+// without one only url and expiresAt are set, from the upstream.
 type ImageOutput struct {
-	URL       string `json:"url" jsonschema:"where the PNG can be downloaded until expiresAt"`
-	ExpiresAt string `json:"expiresAt,omitempty" jsonschema:"RFC 3339 time at which the URL stops working (DALL-E 2: 60 minutes after creation)"`
+	URL         string `json:"url" jsonschema:"where the image can be downloaded until expiresAt; every read hands out a fresh one when the operator keeps results in its artifact store"`
+	ExpiresAt   string `json:"expiresAt,omitempty" jsonschema:"RFC 3339 time at which the URL stops working"`
+	URI         string `json:"uri,omitempty" jsonschema:"durable location of the stored copy in the operator's artifact store (s3://, gs://, file://...); set only with a store"`
+	ContentType string `json:"contentType,omitempty" jsonschema:"media type of the image, e.g. image/png"`
+	Bytes       int64  `json:"bytes,omitempty" jsonschema:"size of the image in bytes"`
+	SHA256      string `json:"sha256,omitempty" jsonschema:"hex SHA-256 of the image's bytes"`
+	Width       int    `json:"width,omitempty" jsonschema:"width in pixels"`
+	Height      int    `json:"height,omitempty" jsonschema:"height in pixels"`
+	Resource    string `json:"resource,omitempty" jsonschema:"imagerequest://{namespace}/{name}/images/{index}: resources/read of it returns the bytes as a blob; set only with a store"`
 }
 
 // ImageRequestOutput is the structured result of the creating tools and the
@@ -50,10 +59,14 @@ func outputOf(ir *imagesv1alpha1.ImageRequest) *ImageRequestOutput {
 		Message:          st.Message,
 		URI:              resourceURI(ir.Namespace, ir.Name),
 	}
-	for _, img := range st.Images {
-		o := ImageOutput{URL: img.URL}
+	for i, img := range st.Images {
+		o := ImageOutput{URL: img.URL, URI: img.URI, ContentType: img.ContentType, Bytes: img.Bytes, SHA256: img.SHA256,
+			Width: int(img.Width), Height: int(img.Height)}
 		if img.ExpiresAt != nil {
 			o.ExpiresAt = img.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+		if img.URI != "" {
+			o.Resource = imageResourceURI(ir.Namespace, ir.Name, i)
 		}
 		out.Images = append(out.Images, o)
 	}
@@ -84,14 +97,23 @@ func summaryText(ir *imagesv1alpha1.ImageRequest, waited time.Duration) string {
 			fmt.Fprintf(&b, ", estimated cost $%s", st.EstimatedCostUSD)
 		}
 		b.WriteString(".\n")
+		stored := false
 		for i, img := range st.Images {
 			fmt.Fprintf(&b, "%d. %s", i+1, img.URL)
 			if img.ExpiresAt != nil {
 				fmt.Fprintf(&b, " (expires %s)", img.ExpiresAt.UTC().Format(time.RFC3339))
 			}
+			if img.URI != "" {
+				stored = true
+				fmt.Fprintf(&b, "; bytes on demand: resources/read %s", imageResourceURI(ir.Namespace, ir.Name, i))
+			}
 			b.WriteString("\n")
 		}
-		b.WriteString("Download the images before the URLs expire.")
+		if stored {
+			b.WriteString("The images are kept: get_image_request hands out fresh URLs whenever these expire.")
+		} else {
+			b.WriteString("Download the images before the URLs expire.")
+		}
 	case imagesv1alpha1.PhaseFailed:
 		fmt.Fprintf(&b, "ImageRequest %s failed after %d attempt(s): %s: %s", key, st.Attempts, st.Reason, st.Message)
 	default:

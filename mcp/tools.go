@@ -39,7 +39,8 @@ func (s *server) addTools(srv *sdkmcp.Server) {
 		Name:  ToolGenerateImage,
 		Title: "Generate images",
 		Description: fmt.Sprintf("Generate 1 to %d images from a text prompt with %s (sizes %s) by creating an ImageRequest in Kubernetes. %s "+
-			"On success the result lists the image URLs (they expire, download them soon) and links the imagerequest:// resource; with include_preview it adds a thumbnail per image. "+
+			"On success the result lists the image URLs (they expire, download them soon) and links the imagerequest:// resource; when the operator keeps results in an artifact store it also links each image as a resource (imagerequest://{namespace}/{name}/images/{index}) whose bytes resources/read returns on demand, and get_image_request hands out fresh URLs. "+
+			"With include_preview it adds a thumbnail (at most 256 px) per image, never the full image. "+
 			"A refused prompt (content policy) or another failure is returned as an error naming the reason.",
 			lim.maxN, strings.Join(lim.names, ", "), strings.Join(lim.sizes, ", "), waitDoc),
 		InputSchema:  generateInputSchema(),
@@ -82,7 +83,7 @@ func (s *server) addTools(srv *sdkmcp.Server) {
 	sdkmcp.AddTool(srv, &sdkmcp.Tool{
 		Name:  ToolGetImageRequest,
 		Title: "Get an ImageRequest",
-		Description: "Read one ImageRequest: its phase, attempts, image URLs, cost, and on failure the reason and message. " +
+		Description: "Read one ImageRequest: its phase, attempts, image URLs (freshly signed on every call when the operator keeps results in an artifact store, with a resource_link per image), cost, and on failure the reason and message. " +
 			"Use it to follow a request that generate_image or edit_image returned while still Pending or Running.",
 		InputSchema:  getInputSchema(),
 		OutputSchema: detailsSchema(),

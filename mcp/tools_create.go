@@ -102,6 +102,7 @@ func (s *server) createTool(ctx context.Context, req *sdkmcp.CallToolRequest, to
 	}}
 	switch final.Status.Phase {
 	case imagesv1alpha1.PhaseSucceeded:
+		res.Content = append(res.Content, imageLinks(final)...)
 		if args.preview {
 			res.Content = append(res.Content, s.previews(ctx, final)...)
 		}

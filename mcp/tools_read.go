@@ -67,7 +67,8 @@ func (s *server) getImageRequest(ctx context.Context, req *sdkmcp.CallToolReques
 	if ir.Status.Phase.IsTerminal() {
 		text = summaryText(ir, 0)
 	}
-	return &sdkmcp.CallToolResult{Content: []sdkmcp.Content{&sdkmcp.TextContent{Text: text}, resourceLink(ir, req.ProtocolVersion())}}, d, nil
+	content := append([]sdkmcp.Content{&sdkmcp.TextContent{Text: text}, resourceLink(ir, req.ProtocolVersion())}, imageLinks(ir)...)
+	return &sdkmcp.CallToolResult{Content: content}, d, nil
 }
 
 func detailsOf(ir *imagesv1alpha1.ImageRequest) *ImageRequestDetails {

@@ -15,9 +15,20 @@ import (
 // +kubebuilder:rbac:groups=images.imagegen.dev,resources=imagerequests,verbs=get;list;watch
 
 // Get checks the namespace and name, authorises caller to get the
-// ImageRequest and reads it. A request that does not exist is an error
+// ImageRequest and reads it, with freshly signed URLs for its stored images
+// (see withFreshURLs). A request that does not exist is an error
 // apierrors.IsNotFound answers.
 func (s *Service) Get(ctx context.Context, caller *Caller, namespace, name string) (*imagesv1alpha1.ImageRequest, error) {
+	ir, err := s.getAuthorized(ctx, caller, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.withFreshURLs(ctx, ir)
+}
+
+// getAuthorized is Get without the fresh URLs: for reads that hand out
+// no URL (ReadImage).
+func (s *Service) getAuthorized(ctx context.Context, caller *Caller, namespace, name string) (*imagesv1alpha1.ImageRequest, error) {
 	if ierr := CheckRequestKey(namespace, name); ierr != nil {
 		return nil, ierr
 	}
@@ -49,7 +60,8 @@ func (s *Service) read(ctx context.Context, namespace, name string) (*imagesv1al
 }
 
 // List authorises caller to list the ImageRequests of namespace and
-// returns them newest first (see SortNewestFirst).
+// returns them newest first (see SortNewestFirst), with freshly signed
+// URLs as Get has.
 func (s *Service) List(ctx context.Context, caller *Caller, namespace string) ([]imagesv1alpha1.ImageRequest, error) {
 	if err := s.Authorize(ctx, caller, "list", namespace, ""); err != nil {
 		return nil, err
@@ -59,6 +71,9 @@ func (s *Service) List(ctx context.Context, caller *Caller, namespace string) ([
 		return nil, fmt.Errorf("listing ImageRequests in %q: %w", namespace, err)
 	}
 	SortNewestFirst(list.Items)
+	if err := s.withFreshURLsAll(ctx, list.Items); err != nil {
+		return nil, err
+	}
 	return list.Items, nil
 }
 

@@ -32,8 +32,20 @@ type Reporter func(ir *imagesv1alpha1.ImageRequest, heartbeat bool)
 
 // Await follows the request from its created state until it is terminal,
 // wait elapses or ctx ends (the client gave up: the request is left alone
-// to finish). Updates come from the shared informer through the hub.
+// to finish). Updates come from the shared informer through the hub. The
+// request it ends with carries freshly signed URLs, as Get's does.
 func (s *Service) Await(ctx context.Context, created *imagesv1alpha1.ImageRequest, wait time.Duration, report Reporter) (Outcome, error) {
+	out, err := s.await(ctx, created, wait, report)
+	fresh, ferr := s.withFreshURLs(ctx, out.Request)
+	if ferr != nil {
+		// The wait's own error, if any, says more about where the call is.
+		return out, errors.Join(err, ferr)
+	}
+	out.Request = fresh
+	return out, err
+}
+
+func (s *Service) await(ctx context.Context, created *imagesv1alpha1.ImageRequest, wait time.Duration, report Reporter) (Outcome, error) {
 	key := types.NamespacedName{Namespace: created.Namespace, Name: created.Name}
 	w, stop := s.hub.wait(key)
 	defer stop()

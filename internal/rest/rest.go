@@ -83,10 +83,18 @@ type imagesResponse struct {
 	Images           []imageURL `json:"images"`
 }
 
-// imageURL is one image with its expiry.
+// imageURL is one image with its expiry and, when the operator keeps
+// results in an artifact store, what it knows of the stored copy (the URL
+// is then signed afresh for every answer).
 type imageURL struct {
-	URL       string `json:"url"`
-	ExpiresAt string `json:"expires_at,omitempty"`
+	URL         string `json:"url"`
+	ExpiresAt   string `json:"expires_at,omitempty"`
+	URI         string `json:"uri,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Bytes       int64  `json:"bytes,omitempty"`
+	SHA256      string `json:"sha256,omitempty"`
+	Width       int32  `json:"width,omitempty"`
+	Height      int32  `json:"height,omitempty"`
 }
 
 // pendingResponse is the 202 answer when the wait elapsed: the request
@@ -436,7 +444,8 @@ func (s *Handler) writeOutcome(w http.ResponseWriter, o imagerequests.Outcome, n
 			EstimatedCostUSD: st.EstimatedCostUSD, Phase: string(st.Phase)}
 		for _, img := range st.Images {
 			resp.ImageURLs = append(resp.ImageURLs, img.URL)
-			u := imageURL{URL: img.URL}
+			u := imageURL{URL: img.URL, URI: img.URI, ContentType: img.ContentType, Bytes: img.Bytes, SHA256: img.SHA256,
+				Width: img.Width, Height: img.Height}
 			if img.ExpiresAt != nil {
 				u.ExpiresAt = img.ExpiresAt.UTC().Format(time.RFC3339)
 			}
@@ -488,7 +497,8 @@ func failureResponse(o imagerequests.Outcome, names fieldNames) (int, httpapi.Er
 }
 
 // Get is GET /image_requests/{namespace}/{name}: the same
-// answer as the POST that created it, now.
+// answer as the POST that created it, now, with URLs the service signed
+// for this answer when the operator keeps results in an artifact store.
 func (s *Handler) Get(w http.ResponseWriter, r *http.Request) {
 	caller := imagerequests.CallerFrom(r.Context())
 	ns, name := r.PathValue("namespace"), r.PathValue("name")
