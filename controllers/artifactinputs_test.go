@@ -17,18 +17,6 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 )
 
-// openStore opens the bucket the test's manager uses, to put and inspect
-// objects as another tool (or kubectl user) would.
-func openStore(t *testing.T, bucket string) *artifacts.Store {
-	t.Helper()
-	s, err := artifacts.Open(context.Background(), bucket, artifacts.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
 // putObject stores data as an input of a made-up request in namespace and
 // returns its key.
 func putObject(t *testing.T, s *artifacts.Store, namespace string, data []byte) string {
