@@ -63,9 +63,11 @@ func build(cfg *rest.Config, opts Options) (_ ctrl.Manager, release func(), err 
 			return nil, nil, err
 		}
 	}
-	release = func() {}
+	// A local, not the named result: every error return sets that to nil
+	// before the deferred release below runs.
+	closeStore := func() {}
 	if store != nil {
-		release = func() {
+		closeStore = func() {
 			if err := store.controller.Store.Close(); err != nil {
 				ctrl.Log.WithName("artifacts").Error(err, "closing the artifact store")
 			}
@@ -73,7 +75,7 @@ func build(cfg *rest.Config, opts Options) (_ ctrl.Manager, release func(), err 
 	}
 	defer func() {
 		if err != nil {
-			release()
+			closeStore()
 		}
 	}()
 	cfg = rest.CopyConfig(cfg)
@@ -151,7 +153,7 @@ func build(cfg *rest.Config, opts Options) (_ ctrl.Manager, release func(), err 
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, nil, fmt.Errorf("adding ready check: %w", err)
 	}
-	return mgr, release, nil
+	return mgr, closeStore, nil
 }
 
 // Run builds the manager and runs it until ctx ends.
