@@ -57,9 +57,9 @@ const (
 type PriceModel string
 
 const (
-	// PricePerImage: a list price per image by size (dall-e-2).
+	// PricePerImage means a list price per image by size (dall-e-2).
 	PricePerImage PriceModel = "perImage"
-	// PricePerToken: prices per million tokens, applied to the usage block
+	// PricePerToken means prices per million tokens, applied to the usage block
 	// of each response (the GPT image models).
 	PricePerToken PriceModel = "perToken"
 )
