@@ -84,7 +84,9 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // Validate checks r against the rules of the model it names and returns
 // every rule it breaks; nil means the upstream should accept it. Empty Model
-// and Size mean the defaults.
+// and Size mean the defaults. It does not read the clock, so it accepts a
+// retired model: a caller about to make a paid call uses Policy.Validate,
+// which refuses one past its shutdown first.
 func Validate(r Request) []FieldError {
 	name := r.Model
 	if name == "" {
