@@ -143,5 +143,5 @@ func (p Policy) Validate(r Request, now time.Time) []FieldError {
 	if fe := p.Available(r.Model, now); fe != nil {
 		return []FieldError{*fe}
 	}
-	return Validate(r)
+	return validate(r)
 }
