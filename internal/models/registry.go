@@ -2,6 +2,36 @@
 // accepts and costs. The controller checks requests against it before any
 // paid call, the MCP server before it creates anything, and the CRD schema
 // mirrors it for admission (a test keeps the two in step).
+//
+// # What it holds
+//
+// One Model per name the upstream knows (catalog.go): dall-e-2 (the
+// reference contract the simulator speaks), the current GPT image models
+// gpt-image-2, gpt-image-2.5-sunburst/-flare and gpt-image-2.6-sunburst/
+// -flare, their dated snapshots (entries of their own whose SnapshotOf names
+// the model they pin; same rules and prices, sent upstream under their own
+// name), and the retired ones (dall-e-3, gpt-image-1, gpt-image-1-mini,
+// gpt-image-1.5, chatgpt-image-latest) with their shutdown date and
+// replacement. The sources of every rule and price are cited next to them.
+//
+// # The API for callers
+//
+//   - Lookup(name) finds any entry, retired or not; All and AllNames list
+//     them (for a list_models tool or resource).
+//   - Names lists the models the interfaces offer today: see its comment
+//     for why it is still only dall-e-2 until the API change of issue 11.
+//   - Validate(r) checks a Request against its model's rules, clock-free,
+//     exactly as before for dall-e-2; every broken rule is a FieldError
+//     naming the field and a rule word of internal/rules.
+//   - Policy (policy.go) is the operator's configuration the rules depend
+//     on: the default model (--default-model) and the retired models the
+//     operator declares still served (--serve-retired-models). Policy.Validate
+//     (r, now) is Validate plus the retirement check against the clock now;
+//     callers that make paid calls use it.
+//   - Model.UsageCostUSD (cost.go) prices a call from the upstream's usage
+//     block (per-token models); Model.EstimatedCostUSD stays the per-image
+//     price (dall-e-2); Model.Estimate gives the pre-call estimate for quota
+//     reservation from size and quality, for either price model.
 package models
 
 import (
@@ -23,72 +53,121 @@ const (
 	OutputBase64 Output = "b64_json"
 )
 
+// PriceModel says how a model is billed.
+type PriceModel string
+
+const (
+	// PricePerImage means a list price per image by size (dall-e-2).
+	PricePerImage PriceModel = "perImage"
+	// PricePerToken means prices per million tokens, applied to the usage block
+	// of each response (the GPT image models).
+	PricePerToken PriceModel = "perToken"
+)
+
 // Model is what one upstream model accepts, returns and costs.
 type Model struct {
-	// Name as the upstream API spells it.
+	// Name as the upstream API spells it; the name sent upstream.
 	Name string
-	// Sizes the model renders, as "WxH".
+	// SnapshotOf names the model this dated snapshot pins ("" if none).
+	SnapshotOf string
+	// Sizes the model renders, as "WxH" (or "auto").
 	Sizes []string
+	// CustomSizes, when set, lets the model render any WxH its rule allows
+	// besides Sizes.
+	CustomSizes *SizeRule
 	// DefaultSize is used when a request names none.
 	DefaultSize string
 	// MaxN is the most images one call may ask for (the least is 1).
 	MaxN int
 	// MaxPromptChars bounds the prompt length, counted in characters (runes).
 	MaxPromptChars int
+	// Qualities the model takes; empty means it takes no quality parameter.
+	Qualities []string
+	// Backgrounds the model takes; empty means no background parameter.
+	Backgrounds []string
+	// OutputFormats the model renders; empty means no output_format
+	// parameter (the model returns PNG). DefaultOutputFormat is what the
+	// upstream renders when a request names none.
+	OutputFormats       []string
+	DefaultOutputFormat string
+	// CompressionFormats are the output formats that take
+	// output_compression (0–100).
+	CompressionFormats []string
+	// TransparentFormats are the output formats a transparent background
+	// needs.
+	TransparentFormats []string
+	// Moderations the generations endpoint takes; empty means none. The
+	// edits endpoint takes no moderation parameter (openai-go v3.98.0's
+	// ImageEditParams has none).
+	Moderations []string
 	// SupportsEdit says whether the edits endpoint accepts this model.
 	SupportsEdit bool
-	// MaxInputBytes bounds an edit's image and mask: each must be smaller.
+	// MaxInputImages is the most input images one edit takes.
+	MaxInputImages int
+	// InputFormats are the formats an edit's input images may have.
+	InputFormats []string
+	// MaxInputBytes bounds each edit input image: each must be smaller.
+	// For dall-e-2 it bounds the mask too.
 	MaxInputBytes int64
+	// MaxMaskBytes bounds the mask (a PNG the size of the first image);
+	// each must be smaller.
+	MaxMaskBytes int64
 	// SquareInput says edit inputs must be square.
 	SquareInput bool
 	// MaxInputSide bounds each side of an edit's image and mask, in pixels.
 	// It is checked from the PNG header before any pixel is inflated, so it
-	// also bounds the memory a check of an input takes.
+	// also bounds the memory a check of an input takes. 0 means the
+	// upstream documents no bound and internal/imagecheck's own default
+	// applies.
 	MaxInputSide int
 	// Output is how results come back.
 	Output Output
 	// URLValidity is how long an OutputURL link works after creation.
 	URLValidity time.Duration
-	// PriceUSDPerImage is the list price per image, by size.
+	// PriceModel says which of the prices below applies.
+	PriceModel PriceModel
+	// PriceUSDPerImage is the list price per image, by size (PricePerImage).
 	PriceUSDPerImage map[string]float64
+	// TokenPrices are the prices per million tokens (PricePerToken); nil
+	// when no price could be verified, in which case cost and estimate
+	// return ErrNoPrice rather than a made-up number.
+	TokenPrices *TokenPrices
+	// Retirement is the announced upstream shutdown, nil if none.
+	Retirement *Retirement
 }
 
 // DALLE2 is the reference contract: OpenAI's DALL-E 2 as documented before
 // its retirement on 2026-05-12.
 const DALLE2 = "dall-e-2"
 
-// DefaultModel is used when a request names none.
+// DefaultModel is used when a request names none and no Policy says
+// otherwise. It stays dall-e-2 until the API change of issue 11 wires
+// --default-model (whose default is ConfiguredDefaultModel) through Policy.
 const DefaultModel = DALLE2
 
-var registry = map[string]Model{
-	DALLE2: {
-		Name:           DALLE2,
-		Sizes:          []string{"256x256", "512x512", "1024x1024"},
-		DefaultSize:    "1024x1024",
-		MaxN:           10,
-		MaxPromptChars: 1000,
-		SupportsEdit:   true,
-		MaxInputBytes:  4 << 20,
-		SquareInput:    true,
-		MaxInputSide:   4096, // the upstream refuses inputs over 4096x4096
-		Output:         OutputURL,
-		URLValidity:    60 * time.Minute,
-		PriceUSDPerImage: map[string]float64{
-			"256x256":   0.016,
-			"512x512":   0.018,
-			"1024x1024": 0.020,
-		},
-	},
-}
-
-// Lookup returns the model called name.
+// Lookup returns the model called name: any registry entry, retired or
+// not, snapshots included.
 func Lookup(name string) (Model, bool) {
 	m, ok := registry[name]
 	return m, ok
 }
 
-// Names lists every known model, sorted.
-func Names() []string {
+// offered is what Names returns. The interfaces (the CRD's spec.model enum,
+// the MCP tool schemas, the REST params and the body limits derived from
+// MaxInputBytes) are built from Names, and until the API change of issue 11
+// gives the CRD the new fields they offer dall-e-2 only: listing the GPT
+// image models here before then would make MCP advertise models the CRD
+// refuses and raise the HTTP body limits to 50 MB inputs. That change sets
+// offered to AllNames() (or drops it) and updates the CRD drift test.
+var offered = []string{DALLE2}
+
+// Names lists the models the operator's interfaces offer, sorted. See
+// offered for why this is still dall-e-2 only; AllNames lists the registry.
+func Names() []string { return slices.Sorted(slices.Values(offered)) }
+
+// AllNames lists every registry entry, retired ones and snapshots
+// included, sorted.
+func AllNames() []string {
 	names := make([]string, 0, len(registry))
 	for name := range registry {
 		names = append(names, name)
@@ -97,10 +176,26 @@ func Names() []string {
 	return names
 }
 
-// SupportsSize reports whether the model renders size.
-func (m Model) SupportsSize(size string) bool { return slices.Contains(m.Sizes, size) }
+// All returns every registry entry, sorted by name.
+func All() []Model {
+	out := make([]Model, 0, len(registry))
+	for _, name := range AllNames() {
+		out = append(out, registry[name])
+	}
+	return out
+}
 
-// EstimatedCostUSD is the list price of n images of size.
+// SupportsSize reports whether the model renders size: one of its Sizes,
+// or a custom size its SizeRule allows.
+func (m Model) SupportsSize(size string) bool {
+	if slices.Contains(m.Sizes, size) {
+		return true
+	}
+	return m.CustomSizes != nil && m.CustomSizes.Check(size) == nil
+}
+
+// EstimatedCostUSD is the list price of n images of size for a per-image
+// model; 0 for a per-token one (use Estimate or UsageCostUSD).
 func (m Model) EstimatedCostUSD(size string, n int) float64 {
 	return m.PriceUSDPerImage[size] * float64(n)
 }

@@ -1,7 +1,9 @@
 package models
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -10,13 +12,46 @@ import (
 
 // Request is the model-relevant part of an image request, free of any API
 // type so both the controller and the MCP server can describe theirs.
+//
+// The zero value of each field added for the GPT image models means "not
+// given" (the upstream's default applies), so a dall-e-2 request that
+// names none of them validates exactly as before they existed.
 type Request struct {
 	Model  string
 	Edit   bool
 	Prompt string
 	N      int
 	Size   string
+	// Quality, Background, OutputFormat and Moderation as the upstream
+	// spells their values; "" means not given.
+	Quality      string
+	Background   string
+	OutputFormat string
+	// OutputCompression is 0–100, for jpeg and webp only; nil means not
+	// given.
+	OutputCompression *int
+	Moderation        string
+	// InputImages is how many input images an edit sends (the image plus
+	// any extra ones, not the mask); 0 means the caller did not count them
+	// and only the edit's own input checks apply.
+	InputImages int
 }
+
+// Field names a FieldError uses, as the CRD's spec fields are (or will be)
+// called; adapters map them to their own spelling (e.g. REST's
+// params.output_format).
+const (
+	FieldModel             = "model"
+	FieldPrompt            = "prompt"
+	FieldN                 = "n"
+	FieldSize              = "size"
+	FieldQuality           = "quality"
+	FieldBackground        = "background"
+	FieldOutputFormat      = "outputFormat"
+	FieldOutputCompression = "outputCompression"
+	FieldModeration        = "moderation"
+	FieldInputImages       = "images"
+)
 
 // FieldError is a rule a request breaks, named so a user or an agent can fix it.
 type FieldError struct {
@@ -50,15 +85,30 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // Validate checks r against the rules of the model it names and returns
 // every rule it breaks; nil means the upstream should accept it. Empty Model
-// and Size mean the defaults.
+// and Size mean the defaults. It does not read the clock, so it accepts a
+// retired model: a caller about to make a paid call uses Policy.Validate,
+// which refuses one past its shutdown first.
+//
+// Until the API change of issue 11 offers the GPT image models (see
+// offered), it refuses every model Names does not list with the same enum
+// error as before, so an interface never accepts a model the CRD refuses.
 func Validate(r Request) []FieldError {
+	name := cmp.Or(r.Model, DefaultModel)
+	if !slices.Contains(offered, name) {
+		return []FieldError{{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q; supported: %s", name, strings.Join(Names(), ", "))}}
+	}
+	return validate(r)
+}
+
+// validate is Validate for any registry entry, offered or not.
+func validate(r Request) []FieldError {
 	name := r.Model
 	if name == "" {
 		name = DefaultModel
 	}
 	m, ok := Lookup(name)
 	if !ok {
-		return []FieldError{{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q; supported: %s", name, strings.Join(Names(), ", "))}}
+		return []FieldError{{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q; supported: %s", name, strings.Join(AllNames(), ", "))}}
 	}
 	var errs []FieldError
 	if r.Edit && !m.SupportsEdit {
@@ -81,8 +131,22 @@ func Validate(r Request) []FieldError {
 		}
 		errs = append(errs, FieldError{Field: "n", Rule: rule, Message: fmt.Sprintf("must be between 1 and %d for %s, got %d", m.MaxN, name, r.N)})
 	}
-	if r.Size != "" && !m.SupportsSize(r.Size) {
-		errs = append(errs, FieldError{Field: "size", Rule: rules.Enum, Message: fmt.Sprintf("%q is not supported by %s; use one of %s", r.Size, name, strings.Join(m.Sizes, ", "))})
+	if fe := checkSize(m, r.Size); fe != nil {
+		errs = append(errs, *fe)
 	}
-	return errs
+	return append(errs, checkOptions(m, r)...)
+}
+
+// checkSize checks a size against the model's sizes and custom size rule.
+func checkSize(m Model, size string) *FieldError {
+	if size == "" || slices.Contains(m.Sizes, size) {
+		return nil
+	}
+	if m.CustomSizes == nil {
+		return &FieldError{Field: FieldSize, Rule: rules.Enum, Message: fmt.Sprintf("%q is not supported by %s; use one of %s", size, m.Name, strings.Join(m.Sizes, ", "))}
+	}
+	if v := m.CustomSizes.Check(size); v != nil {
+		return &FieldError{Field: FieldSize, Rule: v.rule, Message: fmt.Sprintf("%s; %s takes %s or a custom WIDTHxHEIGHT", v.message, m.Name, strings.Join(m.Sizes, ", "))}
+	}
+	return nil
 }

@@ -21,7 +21,8 @@ const (
 	// Minimum and Maximum bound a number.
 	Minimum = "minimum"
 	Maximum = "maximum"
-	// Enum: a value is not one of those allowed (model, size).
+	// Enum: a value is not one of those allowed (model, size, quality,
+	// background, output format, moderation).
 	Enum = "enum"
 	// AdditionalProperties: an argument the tool (or a field the REST
 	// endpoint) does not have.
@@ -36,6 +37,29 @@ const (
 	// tab, line feed or carriage return (the CRD's CEL rule on spec.prompt
 	// says the same).
 	ControlCharacters = "controlCharacters"
+	// Retired: the model is past its upstream shutdown date and the
+	// operator has not declared it still served; the message names the
+	// date and the replacement.
+	Retired = "retired"
+	// Unsupported: the model (or the operation) does not take this
+	// parameter at all, e.g. quality on dall-e-2 or moderation on an edit.
+	Unsupported = "unsupported"
+	// Requires: a value needs another field to hold certain values, e.g. a
+	// transparent background needs output format png or webp, and output
+	// compression needs jpeg or webp.
+	Requires = "requires"
+	// MultipleOf: a custom size's width or height is not a multiple of 16
+	// (the JSON schema's keyword for the same constraint).
+	MultipleOf = "multipleOf"
+	// AspectRatio: a custom size's long side is more than three times its
+	// short side.
+	AspectRatio = "aspectRatio"
+	// MaxPixels: a custom size is larger than the model renders (its
+	// longest edge or its pixel count).
+	MaxPixels = "maxPixels"
+	// MaxItems: more edit input images than the model takes (the JSON
+	// schema's keyword for an array's length).
+	MaxItems = "maxItems"
 )
 
 // Rules of an edit's input images (internal/imagecheck, and the size of
