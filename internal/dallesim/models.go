@@ -76,7 +76,8 @@ const RetiredToday = "2026-12-01"
 
 // RetiredAsOf lists the models shut down on or before date (YYYY-MM-DD), sorted.
 func RetiredAsOf(date string) []string {
-	var out []string
+	out := []string{} // never nil: nil means "the default" in Config
+
 	for m, d := range shutdownDates {
 		if d <= date {
 			out = append(out, m)
