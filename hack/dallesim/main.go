@@ -1,7 +1,15 @@
-// Command dallesim serves the DALL-E 2 Images API simulator
-// (internal/dallesim) for local demos and benchmarks:
+// Command dallesim serves the OpenAI Images API simulator
+// (internal/dallesim: DALL-E 2 and the GPT image models) for local demos
+// and benchmarks:
 //
 //	go run ./hack/dallesim --listen 127.0.0.1:8089
+//	go run ./hack/dallesim --retired-models today        # the API as of 2026-12-01: dall-e-2 is gone
+//	go run ./hack/dallesim --model-latency none          # GPT image models answer at once
+//	go run ./hack/dallesim --model-latency gpt-image-2=5s,gpt-image-2.5-flare=1s..2s
+//
+// By default GPT image models take realistic times (tens of seconds, see
+// dallesim.RealisticModelLatency) and dall-e-2 is still served, with the
+// other retired models refused (dallesim.DefaultRetiredModels).
 //
 // Point an OpenAI client at http://127.0.0.1:8089/v1/ with any API key
 // (or the one given by --api-key). The admin API is under /sim/.
@@ -103,6 +111,12 @@ func parseFlags(args []string, stderr io.Writer) (cfg dallesim.Config, listen st
 	fs.IntVar(&cfg.ImagesPerMinute, "images-per-minute", 0, "images-per-minute limit (0 = unlimited)")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "seed varying every rendered image")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log level (debug logs every call)")
+	retired := fs.String("retired-models", "",
+		`models answered with model_not_found: "today" (as of `+dallesim.RetiredToday+`, dall-e-2 included), `+
+			`"none", "as-of:YYYY-MM-DD" or a comma list (default: today's set except dall-e-2)`)
+	modelLatency := fs.String("model-latency", "realistic",
+		`per-model latency: "realistic" (documented table, tens of seconds for GPT image models), "none", `+
+			`or a comma list of model=duration or model=min..max, optionally after "realistic,"`)
 	if err := fs.Parse(args); err != nil {
 		return cfg, "", level, fmt.Errorf("parsing flags: %w", err)
 	}
@@ -118,6 +132,14 @@ func parseFlags(args []string, stderr io.Writer) (cfg dallesim.Config, listen st
 		}
 	})
 	cfg.NoContentPolicy = cfg.ContentPolicyWord == ""
+	if *retired != "" {
+		if cfg.RetiredModels, err = dallesim.ParseRetiredModels(*retired); err != nil {
+			return cfg, "", level, fmt.Errorf("--retired-models: %w", err)
+		}
+	}
+	if cfg.ModelLatency, err = dallesim.ParseModelLatency(*modelLatency); err != nil {
+		return cfg, "", level, fmt.Errorf("--model-latency: %w", err)
+	}
 	if err := validateFlags(cfg); err != nil {
 		return cfg, "", level, err
 	}

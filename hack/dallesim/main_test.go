@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,22 @@ func TestParseFlags(t *testing.T) {
 		cfg.ContentPolicyWord != dallesim.DefaultContentPolicyWord || cfg.NoContentPolicy || cfg.LatencyBySize != nil {
 		t.Errorf("defaults: %+v %q %v", cfg, listen, err)
 	}
-	for _, bad := range [][]string{{"--latency", "-1s"}, {"--url-ttl", "0s"}, {"--images-per-minute", "-2"}, {"--bogus"}, {"extra"}} {
+	// By default: realistic GPT image latencies, and the Config's default retired set (nil).
+	if cfg.RetiredModels != nil || cfg.ModelLatency["gpt-image-2"] != dallesim.RealisticModelLatency()["gpt-image-2"] {
+		t.Errorf("default retired %v, model latency %v", cfg.RetiredModels, cfg.ModelLatency)
+	}
+
+	cfg, _, _, err = parseFlags([]string{"--retired-models", "today", "--model-latency", "gpt-image-2=3s..4s"}, io.Discard)
+	if err != nil || !slices.Contains(cfg.RetiredModels, "dall-e-2") || len(cfg.ModelLatency) != 1 ||
+		cfg.ModelLatency["gpt-image-2"] != (dallesim.LatencyRange{Min: 3 * time.Second, Max: 4 * time.Second}) {
+		t.Errorf("retired today, latency list: %+v %v", cfg, err)
+	}
+	cfg, _, _, err = parseFlags([]string{"--retired-models", "none", "--model-latency", "none"}, io.Discard)
+	if err != nil || cfg.RetiredModels == nil || len(cfg.RetiredModels) != 0 || cfg.ModelLatency != nil {
+		t.Errorf("none, none: %+v %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"--latency", "-1s"}, {"--url-ttl", "0s"}, {"--images-per-minute", "-2"}, {"--bogus"}, {"extra"},
+		{"--retired-models", "dall-e-9"}, {"--model-latency", "gpt-image-2=soon"}} {
 		if _, _, _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("parseFlags(%v) accepted", bad)
 		}

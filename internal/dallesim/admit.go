@@ -18,14 +18,27 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, call *Call, req i
 	}
 	st := s.settings.Load()
 	if st.ContentPolicyWord != "" && strings.Contains(strings.ToLower(req.Prompt), strings.ToLower(st.ContentPolicyWord)) {
-		s.fail(w, call, errContentPolicy())
+		if req.gpt {
+			s.fail(w, call, errModerationBlocked(call.RequestID))
+		} else {
+			s.fail(w, call, errContentPolicy())
+		}
 		return false
 	}
 	if ok, used, retry := s.limiter.admit(s.now(), req.N, st.ImagesPerMinute); !ok {
 		s.fail(w, call, errRateLimited(st.ImagesPerMinute, used, req.N, ceilSeconds(retry)))
 		return false
 	}
-	return s.held(w, call, s.sleep(r.Context(), latencyFor(st, req.Size)))
+	return s.held(w, call, s.sleep(r.Context(), s.requestLatency(st, req)))
+}
+
+// requestLatency is the delay of one accepted request: the model's range
+// (Config.ModelLatency) when it has one, else latencyFor.
+func (s *Server) requestLatency(st *Settings, req imageRequest) time.Duration {
+	if lr, ok := s.modelLatency[req.Model]; ok {
+		return lr.pick()
+	}
+	return latencyFor(st, req.Size)
 }
 
 // latencyFor is the delay of one accepted request: the size's override or

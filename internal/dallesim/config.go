@@ -89,6 +89,16 @@ type Config struct {
 	// MaxStoredEditBytes bounds memory held by edit results (oldest are evicted
 	// early). Zero means DefaultMaxStoredEditBytes.
 	MaxStoredEditBytes int64
+	// RetiredModels are answered 404 model_not_found, as OpenAI answers
+	// models past their shutdown. Nil means DefaultRetiredModels (the API
+	// as of RetiredToday, but still serving dall-e-2); an empty non-nil
+	// slice serves every simulated model. See ParseRetiredModels.
+	RetiredModels []string
+	// ModelLatency sets the latency of requests for a model, replacing
+	// Latency, LatencyJitter and LatencyBySize for it. Nil means none: the
+	// zero Config answers at once. RealisticModelLatency is a documented
+	// table of what the real models take.
+	ModelLatency map[string]LatencyRange
 }
 
 // Settings is the part of the configuration that can change while the

@@ -11,10 +11,14 @@ import (
 )
 
 const (
-	// maxEditBodyBytes bounds a whole edits request. It is well above two
-	// 4 MB files so an oversized image is still read to its end and answered
-	// with image_too_large; beyond it the request is refused outright.
+	// maxEditBodyBytes bounds a whole DALL-E 2 edits request. It is well
+	// above two 4 MB files so an oversized image is still read to its end
+	// and answered with image_too_large; beyond it the request is refused
+	// with 413 (after the body was read, since the model is only known then).
 	maxEditBodyBytes = 32 << 20
+	// maxGPTEditBodyBytes bounds any edits request: 16 inputs under 50 MB,
+	// a mask under 4 MB and the text fields. Past it the body is cut off.
+	maxGPTEditBodyBytes = MaxInputImages*MaxInputImageBytes + MaxUploadBytes + 1<<20
 	// maxTextFieldBytes bounds one non-file form field; longer values are
 	// truncated, which still fails the prompt length check.
 	maxTextFieldBytes = 64 << 10
@@ -32,11 +36,14 @@ func allowEditParam(name string) bool {
 // editForm is what the multipart body of an edits request held.
 type editForm struct {
 	params   map[string]rawParam
-	image    *upload
+	inputs   []*inputImage // the first MaxInputImages+1 image parts, in order
+	image    *upload       // DALL-E 2's view of inputs[0], set by editInput
 	imageErr *apiError
 	images   int // image parts seen ("image" or "image[]")
 	mask     *upload
 	maskErr  *apiError
+	// bodyBytes is how much of the body was read.
+	bodyBytes int64
 }
 
 // handleEdit serves POST /v1/images/edits.
@@ -44,6 +51,19 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request, call *Call) 
 	form, apiErr := readEditForm(w, r)
 	if apiErr != nil {
 		s.fail(w, call, apiErr)
+		return
+	}
+	switch model, route := s.routeModel(form.params); route {
+	case routeRetired:
+		call.Model = model
+		s.fail(w, call, errModelRetired(model))
+		return
+	case routeGPTImage:
+		s.handleGPTEdit(w, r, call, model, form)
+		return
+	}
+	if form.bodyBytes > maxEditBodyBytes {
+		s.fail(w, call, errBodyTooLarge(maxEditBodyBytes))
 		return
 	}
 	p, present := form.params["prompt"]
@@ -101,7 +121,8 @@ func readEditForm(w http.ResponseWriter, r *http.Request) (*editForm, *apiError)
 	if mediaType, _, err := mime.ParseMediaType(contentType); err != nil || mediaType != "multipart/form-data" {
 		return nil, errContentType(contentType, "multipart/form-data")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxEditBodyBytes)
+	body := &countingReadCloser{ReadCloser: r.Body}
+	r.Body = http.MaxBytesReader(w, body, maxGPTEditBodyBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, errMalformedMultipart(err)
@@ -110,6 +131,7 @@ func readEditForm(w http.ResponseWriter, r *http.Request) (*editForm, *apiError)
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
+			form.bodyBytes = body.n
 			return form, nil
 		}
 		if err != nil {
@@ -127,9 +149,9 @@ func (f *editForm) readPart(part *multipart.Part) *apiError {
 	switch name := part.FormName(); name {
 	case "image", "image[]":
 		f.images++
-		img, err := readPNGUpload("image", part)
-		if f.images == 1 {
-			f.image, f.imageErr = img, err
+		in := readInputImage(part, f.images == 1)
+		if len(f.inputs) <= MaxInputImages {
+			f.inputs = append(f.inputs, in)
 		}
 	case "mask":
 		f.mask, f.maskErr = readPNGUpload("mask", part)
@@ -149,7 +171,7 @@ func (f *editForm) readPart(part *multipart.Part) *apiError {
 // multipartError maps a body read failure to OpenAI's answer.
 func multipartError(err error) *apiError {
 	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-		return errBodyTooLarge(maxEditBodyBytes)
+		return errBodyTooLarge(maxGPTEditBodyBytes)
 	}
 	return errMalformedMultipart(fmt.Errorf("reading form: %w", err))
 }
@@ -159,6 +181,9 @@ func multipartError(err error) *apiError {
 // with an alpha channel and the image's dimensions; without a mask the image
 // itself has fully transparent pixels.
 func (f *editForm) editInput() (*editInput, *apiError) {
+	if len(f.inputs) > 0 {
+		f.image, f.imageErr = f.inputs[0].dallE2Upload()
+	}
 	switch {
 	case f.images == 0:
 		return nil, errMissingParam("image")
@@ -186,4 +211,16 @@ func (f *editForm) editInput() (*editInput, *apiError) {
 		return nil, errImageNoTransparency()
 	}
 	return &editInput{src: toNRGBA(f.image.img), editable: editable}, nil
+}
+
+// countingReadCloser counts the bytes read through it.
+type countingReadCloser struct {
+	io.ReadCloser
+	n int64
+}
+
+func (c *countingReadCloser) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -54,6 +54,8 @@ type apiError struct {
 	Param      *string
 	Code       *string
 	RetryAfter int // seconds; > 0 adds a Retry-After header
+	// Moderation is the moderation_details a moderation_blocked error carries.
+	Moderation *moderationDetails
 }
 
 func (e *apiError) Error() string {
@@ -94,6 +96,8 @@ type errorBody struct {
 		Type    string  `json:"type"`
 		Param   *string `json:"param"`
 		Code    *string `json:"code"`
+		// ModerationDetails is only sent with moderation_blocked.
+		ModerationDetails *moderationDetails `json:"moderation_details,omitempty"`
 	} `json:"error"`
 }
 
@@ -101,6 +105,7 @@ type errorBody struct {
 func writeAPIError(w http.ResponseWriter, e *apiError) {
 	var body errorBody
 	body.Error.Message, body.Error.Type, body.Error.Param, body.Error.Code = e.Message, e.Type, e.Param, e.Code
+	body.Error.ModerationDetails = e.Moderation
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}

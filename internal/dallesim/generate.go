@@ -28,6 +28,15 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, call *Ca
 		s.fail(w, call, apiErr)
 		return
 	}
+	switch model, route := s.routeModel(params); route {
+	case routeRetired:
+		call.Model = model
+		s.fail(w, call, errModelRetired(model))
+		return
+	case routeGPTImage:
+		s.handleGPTGenerate(w, r, call, model, params)
+		return
+	}
 	p, present := params["prompt"]
 	call.Prompt, _, _ = stringValue("prompt", p, present)
 	req, apiErr := parseImageParams(params, allowGenerateParam)

@@ -42,6 +42,9 @@ type imageRequest struct {
 	ResponseFormat string
 	Model          string
 	User           string
+	// gpt marks a GPT image request: its content policy refusal is
+	// moderation_blocked rather than DALL-E 2's content_policy_violation.
+	gpt bool
 }
 
 // rawParam is one request parameter as sent: a JSON value, or the text of a

@@ -74,7 +74,7 @@ func (r *renderer) releaseBuffer(b *bytes.Buffer) {
 func (r *renderer) encodeGenerated(dst io.Writer, seed int64, prompt string, index, side int) error {
 	c := r.canvas(side)
 	defer r.release(c)
-	newScene(seed, prompt, index).paint(c.Pix, c.Stride, side)
+	newScene(seed, prompt, index).paint(c.Pix, c.Stride, side, side, false)
 	if err := r.enc.Encode(dst, c); err != nil {
 		return fmt.Errorf("encoding generated image: %w", err)
 	}
@@ -87,7 +87,7 @@ func (r *renderer) encodeGenerated(dst io.Writer, seed int64, prompt string, ind
 func (r *renderer) encodeEdit(dst io.Writer, seed int64, prompt string, index, side int, in *editInput) error {
 	c := r.canvas(side)
 	defer r.release(c)
-	newScene(seed, prompt, index).paint(c.Pix, c.Stride, side)
+	newScene(seed, prompt, index).paint(c.Pix, c.Stride, side, side, false)
 	in.composite(c.Pix, c.Stride, side)
 	// The kept pixels are straight (non-premultiplied) RGBA, and so are the
 	// painted ones (alpha 255), so the canvas is encoded as NRGBA.
@@ -146,12 +146,14 @@ func newScene(seed int64, prompt string, index int) scene {
 // makes encoding several times faster, and every size shows the same picture.
 const detailSide = 256
 
-// paint draws the scene on a side×side RGBA pixel buffer, every pixel opaque.
-func (sc scene) paint(pix []byte, stride, side int) {
-	lut := sc.gradient(side)
-	block := max(side/detailSide, 1)
-	rowBytes := 4 * side
-	for y0 := 0; y0 < side; y0 += block {
+// paint draws the scene on a w×h RGBA pixel buffer. Every pixel is opaque,
+// unless transparent asks for a fully transparent background (alpha 0,
+// which is the same premultiplied or straight) behind opaque shapes.
+func (sc scene) paint(pix []byte, stride, w, h int, transparent bool) {
+	lut := sc.gradient(w, h, transparent)
+	block := max(h/detailSide, 1)
+	rowBytes := 4 * w
+	for y0 := 0; y0 < h; y0 += block {
 		row := pix[y0*stride : y0*stride+rowBytes]
 		switch sc.direction {
 		case 0:
@@ -161,27 +163,34 @@ func (sc scene) paint(pix []byte, stride, side int) {
 		case 2:
 			copy(row, lut[4*y0:])
 		default:
-			copy(row, lut[4*(side-1-y0):])
+			copy(row, lut[4*(h-1-y0):])
 		}
 		for _, s := range sc.shapes {
-			if x0, x1, ok := s.span(y0, side); ok {
+			if x0, x1, ok := s.span(y0, w, h); ok {
 				fillSpan(row[4*x0:4*x1], s.color)
 			}
 		}
-		for y := y0 + 1; y < min(y0+block, side); y++ {
+		for y := y0 + 1; y < min(y0+block, h); y++ {
 			copy(pix[y*stride:y*stride+rowBytes], row)
 		}
 	}
 }
 
-// gradient is the background's colour ramp: side entries for vertical and
-// horizontal gradients, 2·side-1 for diagonal ones, 4 bytes each.
-func (sc scene) gradient(side int) []byte {
-	steps := side
-	if sc.direction >= 2 {
-		steps = 2*side - 1
+// gradient is the background's colour ramp: h entries for vertical, w for
+// horizontal gradients, w+h-1 for diagonal ones, 4 bytes each. A
+// transparent background is all zeroes.
+func (sc scene) gradient(w, h int, transparent bool) []byte {
+	steps := w
+	switch sc.direction {
+	case 0:
+		steps = h
+	case 2, 3:
+		steps = w + h - 1
 	}
 	lut := make([]byte, 4*steps)
+	if transparent {
+		return lut
+	}
 	for i := range steps {
 		t := i * 255 / max(steps-1, 1)
 		for ch := range 3 {
@@ -192,13 +201,14 @@ func (sc scene) gradient(side int) []byte {
 	return lut
 }
 
-// span is the shape's horizontal extent [x0, x1) on row y, if it covers it.
-func (s shape) span(y, side int) (x0, x1 int, ok bool) {
-	f := float64(side)
-	cx, cy := int(s.x*f), int(s.y*f)
-	rx, ry := max(int(s.rx*f), 1), max(int(s.ry*f), 1)
+// span is the shape's horizontal extent [x0, x1) on row y of a w×h
+// picture, if it covers it. Positions and extents scale with each axis.
+func (s shape) span(y, w, h int) (x0, x1 int, ok bool) {
+	fw, fh := float64(w), float64(h)
+	cx, cy := int(s.x*fw), int(s.y*fh)
+	rx, ry := max(int(s.rx*fw), 1), max(int(s.ry*fh), 1)
 	if s.kind == 2 { // a full-width band
-		cx, rx = side/2, side
+		cx, rx = w/2, w
 	}
 	if y < cy-ry || y >= cy+ry {
 		return 0, 0, false
@@ -211,7 +221,7 @@ func (s shape) span(y, side int) (x0, x1 int, ok bool) {
 	case 3: // diamond
 		half = int(float64(rx) * (1 - math.Abs(dy)))
 	}
-	x0, x1 = max(cx-half, 0), min(cx+half, side)
+	x0, x1 = max(cx-half, 0), min(cx+half, w)
 	return x0, x1, x0 < x1
 }
 

@@ -18,19 +18,20 @@ func (s *Server) respondImages(w http.ResponseWriter, call *Call, req imageReque
 	call.Status = http.StatusOK
 	call.Billable = true
 	call.Images = req.N
-	s.stats.bill(req.N)
+	s.stats.bill(req.Model, req.N, nil)
 
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	err := writeImagesBody(w, s.now().Unix(), req.N, item)
+	err := writeImagesBody(w, s.now().Unix(), req.N, item, "")
 	if err != nil {
 		// The client went away mid-response; the images were still produced and billed.
 		s.log.Debug("writing images response", slog.String("request_id", call.RequestID), slog.Any("error", err))
 	}
 }
 
-// writeImagesBody writes the indented JSON body OpenAI sends.
-func writeImagesBody(w io.Writer, created int64, n int, item func(i int, out io.Writer) error) error {
+// writeImagesBody writes the indented JSON body OpenAI sends; tail holds
+// further top-level fields (",\n  \"field\": ..."), written after data.
+func writeImagesBody(w io.Writer, created int64, n int, item func(i int, out io.Writer) error, tail string) error {
 	if _, err := fmt.Fprintf(w, "{\n  \"created\": %d,\n  \"data\": [\n", created); err != nil {
 		return fmt.Errorf("writing response head: %w", err)
 	}
@@ -49,7 +50,7 @@ func writeImagesBody(w io.Writer, created int64, n int, item func(i int, out io.
 			return fmt.Errorf("writing item %d: %w", i, err)
 		}
 	}
-	if _, err := io.WriteString(w, "\n  ]\n}\n"); err != nil {
+	if _, err := io.WriteString(w, "\n  ]"+tail+"\n}\n"); err != nil {
 		return fmt.Errorf("writing response tail: %w", err)
 	}
 	return nil

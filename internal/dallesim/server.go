@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
@@ -46,6 +48,9 @@ type Server struct {
 	stats   *recorder
 	render  *renderer
 
+	retired      map[string]bool         // immutable after New
+	modelLatency map[string]LatencyRange // immutable after New
+
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close to release held requests
 }
@@ -66,16 +71,23 @@ func New(cfg Config) *Server {
 		maxStored = DefaultMaxStoredEditBytes
 	}
 	s := &Server{
-		apiKey:    cfg.APIKey,
-		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		seed:      cfg.Seed,
-		now:       now,
-		log:       logger,
-		signer:    newURLSigner(),
-		edits:     newEditStore(maxStored),
-		stats:     newRecorder(cfg.MaxCallLog),
-		render:    newRenderer(),
-		closed:    make(chan struct{}),
+		apiKey:       cfg.APIKey,
+		publicURL:    strings.TrimRight(cfg.PublicURL, "/"),
+		seed:         cfg.Seed,
+		now:          now,
+		log:          logger,
+		signer:       newURLSigner(),
+		edits:        newEditStore(maxStored),
+		stats:        newRecorder(cfg.MaxCallLog),
+		render:       newRenderer(),
+		retired:      retiredSet(cfg.RetiredModels),
+		modelLatency: maps.Clone(cfg.ModelLatency),
+		closed:       make(chan struct{}),
+	}
+	for model, lr := range cfg.ModelLatency {
+		if err := lr.validate(); err != nil {
+			panic(fmt.Sprintf("dallesim: latency of %s: %v", model, err))
+		}
 	}
 	initial := initialSettings(cfg)
 	if err := initial.validate(); err != nil {

@@ -42,6 +42,14 @@ type Call struct {
 	Billable bool          `json:"billable"`
 	Images   int           `json:"images"` // images returned (and billed)
 	Duration time.Duration `json:"durationNs"`
+
+	// GPT image requests only: the resolved output parameters, the number
+	// of input images of an edit, and the usage billed (nil unless billable).
+	OutputFormat string `json:"outputFormat,omitempty"`
+	Quality      string `json:"quality,omitempty"`
+	Background   string `json:"background,omitempty"`
+	InputImages  int    `json:"inputImages,omitempty"`
+	Usage        *Usage `json:"usage,omitempty"`
 }
 
 // noteRequest copies the parsed request parameters into the record.
@@ -50,6 +58,12 @@ func (c *Call) noteRequest(req imageRequest) {
 		c.Prompt = req.Prompt
 	}
 	c.N, c.Size, c.ResponseFormat, c.Model, c.User = req.N, req.Size, req.ResponseFormat, req.Model, req.User
+}
+
+// noteGPTRequest copies a GPT image request's parameters into the record.
+func (c *Call) noteGPTRequest(req gptRequest) {
+	c.noteRequest(req.imageRequest)
+	c.OutputFormat, c.Quality, c.Background = req.OutputFormat, req.Quality, req.Background
 }
 
 // markAbandoned records that the client gave up before an answer.
@@ -70,6 +84,22 @@ type Stats struct {
 	ImageDownloads int64 `json:"imageDownloads"`
 	// FaultsInjected counts scripted faults consumed.
 	FaultsInjected int64 `json:"faultsInjected"`
+	// BillableRequestsByModel and BillableImagesByModel split the billable
+	// counters by the model that served them.
+	BillableRequestsByModel map[string]int64 `json:"billableRequestsByModel"`
+	BillableImagesByModel   map[string]int64 `json:"billableImagesByModel"`
+	// UsageByModel sums the token usage billed by GPT image models.
+	UsageByModel map[string]Usage `json:"usageByModel"`
+}
+
+// newStats returns zeroed counters with their maps allocated.
+func newStats() Stats {
+	return Stats{
+		Requests:                map[Endpoint]int64{},
+		BillableRequestsByModel: map[string]int64{},
+		BillableImagesByModel:   map[string]int64{},
+		UsageByModel:            map[string]Usage{},
+	}
 }
 
 // recorder holds the counters and the bounded call log.
@@ -85,7 +115,7 @@ func newRecorder(max int) *recorder {
 	if max <= 0 {
 		max = DefaultMaxCallLog
 	}
-	return &recorder{max: max, stats: Stats{Requests: map[Endpoint]int64{}}}
+	return &recorder{max: max, stats: newStats()}
 }
 
 func (r *recorder) received(e Endpoint) {
@@ -94,11 +124,19 @@ func (r *recorder) received(e Endpoint) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) bill(images int) {
+// bill counts a billable request of model; usage is nil for per-image models.
+func (r *recorder) bill(model string, images int, usage *Usage) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.stats.BillableRequests++
 	r.stats.BillableImages += int64(images)
-	r.mu.Unlock()
+	r.stats.BillableRequestsByModel[model]++
+	r.stats.BillableImagesByModel[model] += int64(images)
+	if usage != nil {
+		total := r.stats.UsageByModel[model]
+		total.add(*usage)
+		r.stats.UsageByModel[model] = total
+	}
 }
 
 func (r *recorder) downloaded() {
@@ -129,6 +167,9 @@ func (r *recorder) snapshot() Stats {
 	defer r.mu.Unlock()
 	s := r.stats
 	s.Requests = maps.Clone(r.stats.Requests)
+	s.BillableRequestsByModel = maps.Clone(r.stats.BillableRequestsByModel)
+	s.BillableImagesByModel = maps.Clone(r.stats.BillableImagesByModel)
+	s.UsageByModel = maps.Clone(r.stats.UsageByModel)
 	return s
 }
 
@@ -149,7 +190,7 @@ func (r *recorder) log(keep func(*Call) bool) []Call {
 func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.stats = Stats{Requests: map[Endpoint]int64{}}
+	r.stats = newStats()
 	r.calls, r.next = nil, 0
 }
 
@@ -176,6 +217,11 @@ func (s *Server) BillableImagesForPrompt(prompt string) int {
 		}
 	}
 	return total
+}
+
+// CallsForModel returns the logged calls that named (or defaulted to) model.
+func (s *Server) CallsForModel(model string) []Call {
+	return s.stats.log(func(c *Call) bool { return c.Model == model })
 }
 
 // Reset clears the counters, the call log, pending faults and the
