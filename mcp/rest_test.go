@@ -316,3 +316,18 @@ func TestCrossOriginAndRebindingRefused(t *testing.T) {
 		t.Errorf("non-loopback Host on a loopback listener: HTTP %d, want 403", resp.StatusCode)
 	}
 }
+
+// TestRESTParamAtTopLevelSaysWhereItGoes: n, size or model next to prompt
+// (the commonest slip with POST /generate_image) is refused like any
+// unknown field, and the message says they go under params.
+func TestRESTParamAtTopLevelSaysWhereItGoes(t *testing.T) {
+	status, body := doREST(t, agentToken, jsonReq(jsonBody("x", `,"size":"256x256"`)))
+	if status != http.StatusBadRequest || body.Error.Field != "size" || body.Error.Rule != "additionalProperties" ||
+		!strings.Contains(body.Error.Message, `"params": {"size"`) {
+		t.Errorf("HTTP %d %+v, want 400 size/additionalProperties with a hint to put it under params", status, body.Error)
+	}
+	status, body = doREST(t, agentToken, jsonReq(jsonBody("x", `,"quality":"hd"`)))
+	if status != http.StatusBadRequest || strings.Contains(body.Error.Message, "params") {
+		t.Errorf("HTTP %d %+v: a field params does not have must not be pointed there", status, body.Error)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -366,6 +367,10 @@ func (s *Handler) writeBodyError(w http.ResponseWriter, op string, err error) {
 		e.Message = fmt.Sprintf("must be a %s, got a JSON %s", typeErr.Type, typeErr.Value)
 	case errors.As(err, &unknown):
 		e.Field, e.Rule, e.Message = unknown.key, rules.AdditionalProperties, "is not a field of this endpoint"
+		if slices.Contains(generateKeys["params"], unknown.key) {
+			// The commonest slip: n, size or model next to prompt.
+			e.Message += fmt.Sprintf(`; %s goes under params, e.g. {"prompt": "…", "params": {"%s": …}}`, unknown.key, unknown.key)
+		}
 	}
 	httpapi.WriteError(w, http.StatusBadRequest, e)
 }
