@@ -19,12 +19,12 @@ const (
 )
 
 // toolNames lists every tool, in the order they are registered.
-var toolNames = []string{ToolGenerateImage, ToolEditImage, ToolGetImageRequest, ToolListImageRequests}
+var toolNames = []string{ToolGenerateImage, ToolEditImage, ToolGetImageRequest, ToolListImageRequests, ToolListModels}
 
 // ToolNames returns the names of all tools the server offers.
 func ToolNames() []string { return append([]string(nil), toolNames...) }
 
-// addTools registers the four tools. The creating tools write to the
+// addTools registers the tools (list_models in tools_models.go). The creating tools write to the
 // cluster and pay an external API, so they are neither read-only,
 // destructive nor idempotent, and open-world; the read tools are read-only
 // and closed-world.
@@ -109,6 +109,8 @@ func (s *server) addTools(srv *sdkmcp.Server) {
 			OpenWorldHint:  falseP,
 		},
 	}, s.listImageRequests)
+
+	s.addModelsTool(srv)
 }
 
 // GenerateInput are generate_image's arguments.

@@ -86,7 +86,7 @@ func TestToolAnnotations(t *testing.T) {
 	}
 	readOnly := map[string]bool{
 		mcp.ToolGenerateImage: false, mcp.ToolEditImage: false,
-		mcp.ToolGetImageRequest: true, mcp.ToolListImageRequests: true,
+		mcp.ToolGetImageRequest: true, mcp.ToolListImageRequests: true, mcp.ToolListModels: true,
 	}
 	for _, raw := range tools {
 		tool := raw.(map[string]any)

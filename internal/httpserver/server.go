@@ -131,6 +131,7 @@ func (s *Server) routes(mcpServer *sdkmcp.Server, api *rest.Handler, artifactsHa
 	mux.Handle("POST "+rest.PathGenerate, s.authenticate(s.paceBodies(http.HandlerFunc(api.Generate))))
 	mux.Handle("POST "+rest.PathEdit, s.authenticate(large.wrap(s.admitLargeBody, s.paceBodies(http.HandlerFunc(api.Edit)))))
 	mux.Handle("GET "+rest.PathImageRequests+"{namespace}/{name}", s.authenticate(http.HandlerFunc(api.Get)))
+	mux.Handle("GET "+rest.PathModels, s.authenticate(http.HandlerFunc(api.Models)))
 	if artifactsHandler != nil {
 		// GET patterns match HEAD too. No s.authenticate: see Handlers.Artifacts.
 		mux.Handle("GET "+ArtifactsPath, artifactsHandler)
