@@ -13,7 +13,7 @@ import (
 // ToolListModels lists the model registry.
 const ToolListModels = "list_models"
 
-// ListModelsInput: list_models takes no arguments; it always lists every
+// ListModelsInput is list_models' (empty) arguments: it always lists every
 // registry model, retired ones and snapshots included, each marked offered
 // or not and with its retirement, so a client needs no second call.
 type ListModelsInput struct{}
