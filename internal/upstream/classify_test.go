@@ -91,9 +91,9 @@ func TestClassifyUnknownParameter(t *testing.T) {
 
 func TestParseSafetyViolations(t *testing.T) {
 	cases := map[string][]string{
-		"rejected. safety_violations=[violence].":        {"violence"},
-		"x safety_violations=[violence, sexual/minors].": {"violence", "sexual/minors"},
-		"safety_violations=[].":                          nil,
+		"rejected. safety_violations=[violence].":                     {"violence"},
+		"x safety_violations=[violence, sexual/minors].":              {"violence", "sexual/minors"},
+		"safety_violations=[].":                                       nil,
 		"Your request was rejected as a result of our safety system.": nil,
 	}
 	for msg, want := range cases {
