@@ -20,6 +20,8 @@ func reasonFor(e *upstream.Error) string {
 		return imagesv1alpha1.ReasonQuotaExceeded
 	case upstream.KindContentPolicy:
 		return imagesv1alpha1.ReasonContentPolicy
+	case upstream.KindModelUnavailable:
+		return imagesv1alpha1.ReasonModelUnavailable
 	case upstream.KindAuth:
 		return imagesv1alpha1.ReasonUnauthorized
 	case upstream.KindInvalidRequest:
@@ -28,8 +30,6 @@ func reasonFor(e *upstream.Error) string {
 			return imagesv1alpha1.ReasonInvalidImage
 		case e.Param == imagecheck.FieldMask:
 			return imagesv1alpha1.ReasonInvalidMask
-		case e.Code == "model_not_found":
-			return imagesv1alpha1.ReasonUnsupportedModel
 		}
 		return imagesv1alpha1.ReasonInvalidRequest
 	}
