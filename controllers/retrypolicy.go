@@ -25,10 +25,10 @@ func reasonFor(e *upstream.Error) string {
 	case upstream.KindAuth:
 		return imagesv1alpha1.ReasonUnauthorized
 	case upstream.KindInvalidRequest:
-		switch {
-		case e.Param == imagecheck.FieldImage:
+		switch e.Param {
+		case imagecheck.FieldImage:
 			return imagesv1alpha1.ReasonInvalidImage
-		case e.Param == imagecheck.FieldMask:
+		case imagecheck.FieldMask:
 			return imagesv1alpha1.ReasonInvalidMask
 		}
 		return imagesv1alpha1.ReasonInvalidRequest
