@@ -99,7 +99,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 	case upErr.NeverSent:
 		return r.retryUnsent(paidCtx, ir, attempt, upErr)
 	case !upErr.Transient():
-		return ctrl.Result{}, r.fail(paidCtx, ir, attempt, reasonFor(upErr), "upstream rejected the request: "+upErr.Error(), upErr)
+		return ctrl.Result{}, r.fail(paidCtx, ir, attempt, reasonFor(upErr), rejectionMessage(req.model.Name, upErr), upErr)
 	case int(attempt) >= r.Options.MaxAttempts:
 		return ctrl.Result{}, r.fail(paidCtx, ir, attempt, imagesv1alpha1.ReasonAttemptsExhausted,
 			fmt.Sprintf("%d of %d attempts failed; last: %s", attempt, r.Options.MaxAttempts, upErr.Error()), upErr)

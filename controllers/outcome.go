@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -98,14 +99,19 @@ func (r *ImageRequestReconciler) retryUnsent(ctx context.Context, ir *imagesv1al
 func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32, req resolvedSpec, res *upstream.Result) error {
 	model := req.model
 	now := r.Clock.Now()
-	cost := model.EstimatedCostUSD(req.size, len(res.Images))
+	cost, err := costOf(model, req.size, res)
+	if err != nil {
+		// The images were paid for and are kept; only their price is unknown.
+		ctrl.LoggerFrom(ctx).Error(err, "cost unknown", "attempt", attempt, "model", model.Name)
+	}
 	var images []imagesv1alpha1.GeneratedImage
 	if r.Artifacts != nil {
 		stored, err := r.storeResults(ctx, ir, attempt, res)
 		if err != nil {
 			ctrl.LoggerFrom(ctx).Error(err, "keeping the paid result failed", "attempt", attempt, "backend", r.Artifacts.Store.Backend())
 			return r.finishFailedOutcome(ctx, ir, attempt, imagesv1alpha1.ReasonStorageError, err.Error(), func(st *imagesv1alpha1.ImageRequestStatus) {
-				st.EstimatedCostUSD = models.FormatUSD(cost)
+				st.EstimatedCostUSD = cost.formatted()
+				st.Usage = cost.usage
 				st.UpstreamRequestID = res.RequestID
 				st.UpstreamUnreachableSince = nil
 				st.LastFailure = &imagesv1alpha1.AttemptFailure{Attempt: attempt, Reason: imagesv1alpha1.ReasonStorageError, Time: metav1.NewTime(now)}
@@ -115,7 +121,7 @@ func (r *ImageRequestReconciler) succeed(ctx context.Context, ir *imagesv1alpha1
 	} else {
 		images = upstreamImages(model, res)
 	}
-	return r.recordSucceeded(ctx, ir, attempt, images, model.Name, cost, res.RequestID)
+	return r.recordPaidSuccess(ctx, ir, attempt, images, model.Name, cost, res.RequestID)
 }
 
 // upstreamImages are the upstream's URLs as status entries, with the expiry
@@ -141,6 +147,13 @@ func upstreamImages(model models.Model, res *upstream.Result) []imagesv1alpha1.G
 // expires.
 func (r *ImageRequestReconciler) recordSucceeded(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32,
 	images []imagesv1alpha1.GeneratedImage, model string, cost float64, upstreamRequestID string) error {
+	return r.recordPaidSuccess(ctx, ir, attempt, images, model, paidCost{usd: cost, known: true}, upstreamRequestID)
+}
+
+// recordPaidSuccess is recordSucceeded with the cost as priced by costOf
+// (possibly unknown) and the usage it came from.
+func (r *ImageRequestReconciler) recordPaidSuccess(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32,
+	images []imagesv1alpha1.GeneratedImage, model string, cost paidCost, upstreamRequestID string) error {
 	now := r.Clock.Now()
 	validUntil := earliestExpiry(images, now.Add(outcomeHoldLimit))
 	completed := metav1.NewTime(now)
@@ -148,7 +161,8 @@ func (r *ImageRequestReconciler) recordSucceeded(ctx context.Context, ir *images
 	err := r.recordOutcome(ctx, ir, attempt, validUntil, func(ir *imagesv1alpha1.ImageRequest) {
 		st := &ir.Status
 		st.Images = images
-		st.EstimatedCostUSD = models.FormatUSD(cost)
+		st.EstimatedCostUSD = cost.formatted()
+		st.Usage = cost.usage
 		st.UpstreamRequestID = upstreamRequestID
 		st.UpstreamUnreachableSince = nil
 		st.Phase = imagesv1alpha1.PhaseSucceeded
@@ -161,8 +175,8 @@ func (r *ImageRequestReconciler) recordSucceeded(ctx context.Context, ir *images
 	if err != nil {
 		return err
 	}
-	observeFinished(ir, model, cost)
-	r.event(ir, corev1.EventTypeNormal, "Succeeded", "Complete", "%s (estimated cost $%s)", message, ir.Status.EstimatedCostUSD)
+	observeFinished(ir, model, cost.usd)
+	r.event(ir, corev1.EventTypeNormal, "Succeeded", "Complete", "%s (estimated cost $%s)", message, cmp.Or(ir.Status.EstimatedCostUSD, "unknown"))
 	return nil
 }
 

@@ -20,16 +20,16 @@ func reasonFor(e *upstream.Error) string {
 		return imagesv1alpha1.ReasonQuotaExceeded
 	case upstream.KindContentPolicy:
 		return imagesv1alpha1.ReasonContentPolicy
+	case upstream.KindModelUnavailable:
+		return imagesv1alpha1.ReasonModelUnavailable
 	case upstream.KindAuth:
 		return imagesv1alpha1.ReasonUnauthorized
 	case upstream.KindInvalidRequest:
-		switch {
-		case e.Param == imagecheck.FieldImage:
+		switch e.Param {
+		case imagecheck.FieldImage:
 			return imagesv1alpha1.ReasonInvalidImage
-		case e.Param == imagecheck.FieldMask:
+		case imagecheck.FieldMask:
 			return imagesv1alpha1.ReasonInvalidMask
-		case e.Code == "model_not_found":
-			return imagesv1alpha1.ReasonUnsupportedModel
 		}
 		return imagesv1alpha1.ReasonInvalidRequest
 	}

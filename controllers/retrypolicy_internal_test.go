@@ -19,7 +19,7 @@ func TestReasonFor(t *testing.T) {
 		"bad key":               {upstream.Error{Kind: upstream.KindAuth, StatusCode: 401}, imagesv1alpha1.ReasonUnauthorized},
 		"image refused":         {upstream.Error{Kind: upstream.KindInvalidRequest, Param: "image"}, imagesv1alpha1.ReasonInvalidImage},
 		"mask refused":          {upstream.Error{Kind: upstream.KindInvalidRequest, Param: "mask"}, imagesv1alpha1.ReasonInvalidMask},
-		"model gone":            {upstream.Error{Kind: upstream.KindInvalidRequest, Code: "model_not_found"}, imagesv1alpha1.ReasonUnsupportedModel},
+		"model gone":            {upstream.Error{Kind: upstream.KindModelUnavailable, Code: "model_not_found"}, imagesv1alpha1.ReasonModelUnavailable},
 		"other 400":             {upstream.Error{Kind: upstream.KindInvalidRequest, Param: "size"}, imagesv1alpha1.ReasonInvalidRequest},
 		"500":                   {upstream.Error{Kind: upstream.KindServer, StatusCode: 500}, imagesv1alpha1.ReasonUpstreamError},
 		"reset after sending":   {upstream.Error{Kind: upstream.KindNetwork}, imagesv1alpha1.ReasonUpstreamError},

@@ -175,6 +175,9 @@ const (
 	ReasonInvalidMask      = "InvalidMask"
 	ReasonInvalidRequest   = "InvalidRequest"
 	ReasonUnsupportedModel = "UnsupportedModel"
+	// ReasonModelUnavailable: the upstream answered model_not_found (the
+	// model is retired or not offered to this key); never retried.
+	ReasonModelUnavailable = "ModelUnavailable"
 	ReasonContentPolicy    = "ContentPolicy"
 	ReasonRateLimited      = "RateLimited"
 	ReasonQuotaExceeded    = "QuotaExceeded"
@@ -335,9 +338,32 @@ type ImageRequestStatus struct {
 	// +optional
 	Message string `json:"message,omitempty"`
 
-	// estimatedCostUSD is the list price of the images returned, in US dollars.
+	// estimatedCostUSD is the cost of the images returned, in US dollars:
+	// the list price per image for per-image models (dall-e-2), the usage
+	// times the per-token prices for per-token models.
 	// +optional
 	EstimatedCostUSD string `json:"estimatedCostUSD,omitempty"`
+
+	// usage is the token usage the upstream reported for the successful
+	// call; absent when it reported none (dall-e-2 reports none).
+	// +optional
+	Usage *TokenUsage `json:"usage,omitempty"`
+}
+
+// TokenUsage is an upstream response's usage block.
+type TokenUsage struct {
+	// inputTokens is every input token: text and image.
+	InputTokens int64 `json:"inputTokens"`
+	// inputTextTokens are the prompt's tokens.
+	// +optional
+	InputTextTokens int64 `json:"inputTextTokens,omitempty"`
+	// inputImageTokens are the edit input images' tokens.
+	// +optional
+	InputImageTokens int64 `json:"inputImageTokens,omitempty"`
+	// outputTokens are the generated images' tokens.
+	OutputTokens int64 `json:"outputTokens"`
+	// totalTokens is inputTokens plus outputTokens.
+	TotalTokens int64 `json:"totalTokens"`
 }
 
 // ImageRequest is a one-shot request for generated or edited images. Like a

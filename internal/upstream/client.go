@@ -88,6 +88,10 @@ type Request struct {
 	// images come back inline, which saves whoever keeps them a download
 	// and a second round trip (DALL-E 2 and the simulator support both).
 	ResponseFormat string
+	// OmitResponseFormat sends no response_format at all: the GPT image
+	// models refuse the parameter (400 unknown_parameter) and always answer
+	// in base64. ResponseFormat is ignored then.
+	OmitResponseFormat bool
 }
 
 // Response formats of Request.ResponseFormat.
@@ -104,6 +108,43 @@ type Result struct {
 	Images []Image
 	// RequestID is the upstream's x-request-id.
 	RequestID string
+	// Usage is the response's usage block; nil when it had none (DALL-E 2
+	// sends none).
+	Usage *Usage
+}
+
+// Usage is a response's token counts, as OpenAI reports them.
+type Usage struct {
+	InputTokens      int64
+	InputTextTokens  int64
+	InputImageTokens int64
+	OutputTokens     int64
+	// OutputImageTokens and OutputTextTokens are output_tokens_details;
+	// when the response has no details, all output tokens are image tokens.
+	OutputImageTokens int64
+	OutputTextTokens  int64
+	TotalTokens       int64
+}
+
+// usageOf reads resp's usage block, nil when it has none.
+func usageOf(resp *openai.ImagesResponse) *Usage {
+	u := resp.Usage
+	if !resp.JSON.Usage.Valid() {
+		return nil
+	}
+	out := &Usage{
+		InputTokens:       u.InputTokens,
+		InputTextTokens:   u.InputTokensDetails.TextTokens,
+		InputImageTokens:  u.InputTokensDetails.ImageTokens,
+		OutputTokens:      u.OutputTokens,
+		OutputImageTokens: u.OutputTokens,
+		TotalTokens:       u.TotalTokens,
+	}
+	if u.JSON.OutputTokensDetails.Valid() {
+		out.OutputImageTokens = u.OutputTokensDetails.ImageTokens
+		out.OutputTextTokens = u.OutputTokensDetails.TextTokens
+	}
+	return out
 }
 
 // Image is one result image: a URL, or the image itself in base64 when
@@ -160,13 +201,13 @@ func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
 		e.NeverSent = e.StatusCode == 0 && !connected.Load()
 		return nil, e
 	}
-	out := &Result{Created: time.Unix(resp.Created, 0), RequestID: requestID(httpResp)}
+	out := &Result{Created: time.Unix(resp.Created, 0), RequestID: requestID(httpResp), Usage: usageOf(resp)}
 	for i, img := range resp.Data {
 		if img.URL == "" && img.B64JSON == "" {
 			return nil, &Error{Kind: KindServer, RequestID: out.RequestID,
 				Message: fmt.Sprintf("image %d of the response has neither url nor b64_json", i)}
 		}
-		if img.URL == "" && req.ResponseFormat != FormatB64JSON {
+		if img.URL == "" && req.ResponseFormat != FormatB64JSON && !req.OmitResponseFormat {
 			return nil, &Error{Kind: KindServer, RequestID: out.RequestID,
 				Message: fmt.Sprintf("image %d of the response has no url (the model may only return base64)", i)}
 		}
@@ -216,8 +257,12 @@ func editParams(req Request) openai.ImageEditParams {
 	return p
 }
 
-// responseFormat is what goes on the wire for req.ResponseFormat.
+// responseFormat is what goes on the wire for req.ResponseFormat; ""
+// (omitted) when req.OmitResponseFormat.
 func responseFormat(req Request) string {
+	if req.OmitResponseFormat {
+		return ""
+	}
 	if req.ResponseFormat == FormatB64JSON {
 		return FormatB64JSON
 	}

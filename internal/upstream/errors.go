@@ -23,6 +23,9 @@ const (
 	KindQuota Kind = "Quota"
 	// KindContentPolicy is the safety system refusing the prompt or image.
 	KindContentPolicy Kind = "ContentPolicy"
+	// KindModelUnavailable is 404 model_not_found: the upstream does not
+	// serve the model (retired, or never offered to this key). Permanent.
+	KindModelUnavailable Kind = "ModelUnavailable"
 	// KindInvalidRequest is any other 4xx the request itself caused.
 	KindInvalidRequest Kind = "InvalidRequest"
 	// KindAuth is 401/403, a bad or unauthorised key.
@@ -50,6 +53,10 @@ type Error struct {
 	StatusCode int
 	// Code, Type, Param and Message are OpenAI's error fields.
 	Code, Type, Param, Message string
+	// SafetyCategories are the categories a moderation_blocked answer
+	// names (error.moderation_details.categories, else the message's
+	// "safety_violations=[...]"); nil for other errors.
+	SafetyCategories []string
 	// RequestID is the upstream's x-request-id, when a response arrived.
 	RequestID string
 	// RetryAfter is the upstream's Retry-After, zero when it sent none.
@@ -104,6 +111,9 @@ func classify(err error) *Error {
 			e.Message = http.StatusText(apiErr.StatusCode)
 		}
 		e.Kind = kindOf(apiErr.StatusCode, apiErr.Code, apiErr.Type)
+		if e.Kind == KindContentPolicy {
+			e.SafetyCategories = safetyCategories(apiErr)
+		}
 		return e
 	}
 	e := &Error{Kind: KindNetwork, Message: err.Error(), Err: err}
@@ -124,6 +134,8 @@ func kindOf(status int, code, typ string) Kind {
 		return KindQuota
 	case code == "content_policy_violation" || code == "moderation_blocked":
 		return KindContentPolicy
+	case code == "model_not_found":
+		return KindModelUnavailable
 	case status == http.StatusTooManyRequests:
 		return KindRateLimited
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:

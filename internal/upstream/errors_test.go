@@ -21,7 +21,7 @@ func TestKindOf(t *testing.T) {
 		"content policy":         {400, "content_policy_violation", "invalid_request_error", KindContentPolicy, false},
 		"moderation blocked":     {400, "moderation_blocked", "", KindContentPolicy, false},
 		"bad request":            {400, "invalid_value", "invalid_request_error", KindInvalidRequest, false},
-		"model not found":        {404, "model_not_found", "invalid_request_error", KindInvalidRequest, false},
+		"model not found":        {404, "model_not_found", "invalid_request_error", KindModelUnavailable, false},
 		"unauthorized":           {401, "invalid_api_key", "invalid_request_error", KindAuth, false},
 		"forbidden":              {403, "", "", KindAuth, false},
 		"request timeout":        {408, "", "", KindServer, true},
