@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// HTTPGet is get for the external test package (the export_test idiom),
+// so both test packages share one helper.
+var HTTPGet = get
+
 func get(t *testing.T, u string, header http.Header) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, u, nil)

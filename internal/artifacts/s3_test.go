@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -80,7 +79,7 @@ func TestS3(t *testing.T) {
 		if d := time.Until(expires); d < 9*time.Minute || d > 10*time.Minute {
 			t.Errorf("expires in %s, want about 10 min", d)
 		}
-		resp, body := fetch(t, u, nil)
+		resp, body := artifacts.HTTPGet(t, u, nil)
 		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, images[0]) {
 			t.Fatalf("presigned GET: status %d, %d bytes, equal %v", resp.StatusCode, len(body), bytes.Equal(body, images[0]))
 		}
@@ -92,7 +91,7 @@ func TestS3(t *testing.T) {
 		sig := q.Get("X-Amz-Signature")
 		q.Set("X-Amz-Signature", strings.Repeat("0", len(sig)))
 		parsed.RawQuery = q.Encode()
-		if resp, _ := fetch(t, parsed.String(), nil); resp.StatusCode != http.StatusForbidden {
+		if resp, _ := artifacts.HTTPGet(t, parsed.String(), nil); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("tampered presigned GET: status %d, want 403", resp.StatusCode)
 		}
 	})
@@ -105,11 +104,11 @@ func TestS3(t *testing.T) {
 		hs := httptest.NewServer(artifacts.NewHandler(s, signer))
 		defer hs.Close()
 		u := signer.URL(hs.URL, key, time.Now().Add(time.Hour))
-		resp, body := fetch(t, u, nil)
+		resp, body := artifacts.HTTPGet(t, u, nil)
 		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, images[0]) || resp.Header.Get("ETag") != `"`+sha(images[0])+`"` {
 			t.Fatalf("status %d, ETag %q, equal %v", resp.StatusCode, resp.Header.Get("ETag"), bytes.Equal(body, images[0]))
 		}
-		resp, body = fetch(t, u, http.Header{"Range": {"bytes=1000000-1000099"}})
+		resp, body = artifacts.HTTPGet(t, u, http.Header{"Range": {"bytes=1000000-1000099"}})
 		if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, images[0][1000000:1000100]) {
 			t.Fatalf("range: status %d, %d bytes", resp.StatusCode, len(body))
 		}
@@ -159,25 +158,4 @@ func padded(t *testing.T, w, h, n int) []byte {
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-func fetch(t *testing.T, u string, header http.Header) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
 }
