@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Limits and defaults of the GPT image models (openai-go v3.98.0 image.go).
@@ -108,17 +107,10 @@ func parseGPTParams(params map[string]rawParam, modelName string, edit bool) (gp
 	}
 	get := func(name string) (string, bool, *apiError) { p, ok := params[name]; return stringValue(name, p, ok) }
 
-	prompt, ok, err := get("prompt")
-	switch {
-	case err != nil:
+	rawPrompt, present := params["prompt"]
+	prompt, err := promptValue(rawPrompt, present, MaxGPTPromptLength)
+	if err != nil {
 		return req, err
-	case !ok:
-		return req, errMissingParam("prompt")
-	case prompt == "":
-		return req, errEmptyString("prompt")
-	}
-	if n := utf8.RuneCountInString(prompt); n > MaxGPTPromptLength {
-		return req, errStringTooLong("prompt", MaxGPTPromptLength, n)
 	}
 	req.Prompt = prompt
 

@@ -92,6 +92,24 @@ func jsonKind(v json.RawMessage) string {
 
 // stringValue returns the parameter as a string; ok is false when it was
 // absent or null.
+// promptValue reads the required prompt: a non-empty string of at most
+// maxRunes characters (the model's limit).
+func promptValue(p rawParam, present bool, maxRunes int) (string, *apiError) {
+	prompt, ok, err := stringValue("prompt", p, present)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return "", errMissingParam("prompt")
+	case prompt == "":
+		return "", errEmptyString("prompt")
+	}
+	if n := utf8.RuneCountInString(prompt); n > maxRunes {
+		return "", errStringTooLong("prompt", maxRunes, n)
+	}
+	return prompt, nil
+}
+
 func stringValue(name string, p rawParam, present bool) (s string, ok bool, err *apiError) {
 	if !present || p.isNull() {
 		return "", false, nil
@@ -173,17 +191,9 @@ func parseImageParams(params map[string]rawParam, allowed func(string) bool) (im
 	}
 
 	p, present := get("prompt")
-	prompt, ok, err := stringValue("prompt", p, present)
-	switch {
-	case err != nil:
+	prompt, err := promptValue(p, present, MaxPromptLength)
+	if err != nil {
 		return req, err
-	case !ok:
-		return req, errMissingParam("prompt")
-	case prompt == "":
-		return req, errEmptyString("prompt")
-	}
-	if n := utf8.RuneCountInString(prompt); n > MaxPromptLength {
-		return req, errStringTooLong("prompt", MaxPromptLength, n)
 	}
 	req.Prompt = prompt
 
