@@ -52,7 +52,7 @@ type ArtifactReference struct {
 	URI string `json:"uri,omitempty"`
 }
 
-// ImageSource points at the bytes of a PNG image. Exactly one of its fields is set.
+// ImageSource points at the bytes of an input image. Exactly one of its fields is set.
 // +kubebuilder:validation:XValidation:rule="(has(self.configMapKeyRef) ? 1 : 0) + (has(self.secretKeyRef) ? 1 : 0) + (has(self.artifactRef) ? 1 : 0) == 1",message="exactly one of configMapKeyRef, secretKeyRef or artifactRef must be set"
 type ImageSource struct {
 	// configMapKeyRef reads the PNG from a key of a ConfigMap's binaryData.
@@ -68,12 +68,25 @@ type ImageSource struct {
 	ArtifactRef *ArtifactReference `json:"artifactRef,omitempty"`
 }
 
-// ImageRequestSpec is what to generate or edit. The reference contract is
-// DALL-E 2; per-model rules beyond what the schema can say live in
-// internal/models and are enforced by the controller before any paid call.
+// ImageRequestSpec is what to generate or edit. The schema holds what is
+// true whatever the model (the union of the models' values, and the rules
+// between fields); a model's own rules (its sizes, prompt length, which
+// parameters it takes) live in internal/models and are checked by the
+// controller, and by the MCP and REST front door, before any paid call.
+// The model is often not known at admission (an unset spec.model means the
+// operator's --default-model), so only a request that names dall-e-2
+// explicitly is held to its rules here too: they are the reference
+// contract and were admission rules before the GPT image models came.
 // +kubebuilder:validation:XValidation:rule="self.operation != 'Edit' || has(self.image)",message="image is required when operation is Edit"
 // +kubebuilder:validation:XValidation:rule="self.operation == 'Edit' || !has(self.image)",message="image is only allowed when operation is Edit"
 // +kubebuilder:validation:XValidation:rule="self.operation == 'Edit' || !has(self.mask)",message="mask is only allowed when operation is Edit"
+// +kubebuilder:validation:XValidation:rule="self.operation == 'Edit' || !has(self.additionalImages)",message="additionalImages is only allowed when operation is Edit (rule unsupported)"
+// +kubebuilder:validation:XValidation:rule="self.operation != 'Edit' || !has(self.moderation)",message="moderation applies to Generate only: the edits endpoint takes no moderation parameter (rule unsupported)"
+// +kubebuilder:validation:XValidation:rule="!has(self.outputCompression) || (has(self.outputFormat) && self.outputFormat in ['jpeg', 'webp'])",message="outputCompression requires outputFormat jpeg or webp (rule requires)"
+// +kubebuilder:validation:XValidation:rule="!has(self.background) || self.background != 'transparent' || !has(self.outputFormat) || self.outputFormat != 'jpeg'",message="a transparent background requires outputFormat png or webp (rule requires)"
+// +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || size(self.prompt) <= 1000",message="prompt: dall-e-2 allows at most 1000 characters (rule maxLength)"
+// +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || !has(self.size) || self.size in ['256x256', '512x512', '1024x1024']",message="size: dall-e-2 takes 256x256, 512x512 or 1024x1024 (rule enum)"
+// +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || !(has(self.background) || has(self.outputFormat) || has(self.outputCompression) || has(self.moderation) || has(self.additionalImages))",message="dall-e-2 takes no background, outputFormat, outputCompression, moderation or additionalImages (rule unsupported)"
 type ImageRequestSpec struct {
 	// operation is Generate (from a prompt) or Edit (repaint part of an image).
 	// +kubebuilder:default=Generate
@@ -84,8 +97,10 @@ type ImageRequestSpec struct {
 	// Control characters other than tab, line feed and carriage return are
 	// refused: they carry nothing a model can draw and hide text from the
 	// people who read the request.
+	// The longest any model takes is 32000 characters (the GPT image
+	// models); dall-e-2 takes 1000.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=1000
+	// +kubebuilder:validation:MaxLength=32000
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]')",message="prompt must not contain control characters (rule controlCharacters): only tab, line feed and carriage return are allowed"
 	// +required
 	Prompt string `json:"prompt"`
@@ -97,30 +112,82 @@ type ImageRequestSpec struct {
 	// +optional
 	N int32 `json:"n,omitempty"`
 
-	// size of each image, width x height in pixels.
-	// +kubebuilder:validation:Enum="256x256";"512x512";"1024x1024"
-	// +kubebuilder:default="1024x1024"
+	// size of each image, WIDTHxHEIGHT in pixels, or auto. Each model has
+	// its own sizes: dall-e-2 256x256, 512x512 or 1024x1024 (its default);
+	// the GPT image models 1024x1024, 1536x1024, 1024x1536 or auto (their
+	// default), gpt-image-2 and 2.5 also a custom size with both sides
+	// multiples of 16, an aspect ratio within 3:1 and at most 3840x2160.
+	// Unset means the model's default.
+	// +kubebuilder:validation:MaxLength=11
+	// +kubebuilder:validation:Pattern=`^(auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4})$`
 	// +optional
 	Size string `json:"size,omitempty"`
 
-	// model is the upstream image model.
-	// +kubebuilder:validation:Enum=dall-e-2
-	// +kubebuilder:default="dall-e-2"
+	// model is the upstream image model, e.g. gpt-image-2. Unset means the
+	// operator's default (its --default-model flag); status.model records
+	// the model used. A model past its upstream shutdown date is refused
+	// before any call unless the operator declares it still served.
+	// +kubebuilder:validation:Enum=chatgpt-image-latest;dall-e-2;dall-e-3;gpt-image-1;gpt-image-1-mini;gpt-image-1.5;gpt-image-2;gpt-image-2-2026-04-21;gpt-image-2.5-flare;gpt-image-2.5-flare-2026-09-08;gpt-image-2.5-sunburst;gpt-image-2.5-sunburst-2026-09-08;gpt-image-2.6-flare;gpt-image-2.6-sunburst
 	// +optional
 	Model string `json:"model,omitempty"`
 
-	// image is the PNG to edit: square, less than 4 MB, and with transparency
-	// unless a mask is given. Required for Edit, forbidden for Generate.
+	// quality of the images: low, medium, high or auto (the default) for
+	// the GPT image models, gpt-image-2.5 also xhigh and max; standard for
+	// dall-e-2. Unset means the model's default.
+	// +kubebuilder:validation:Enum=auto;high;hd;low;max;medium;standard;xhigh
+	// +optional
+	Quality string `json:"quality,omitempty"`
+
+	// background of the images: transparent, opaque or auto (the default).
+	// transparent needs outputFormat png or webp. GPT image models only.
+	// +kubebuilder:validation:Enum=auto;opaque;transparent
+	// +optional
+	Background string `json:"background,omitempty"`
+
+	// outputFormat of the images: png (the default), jpeg or webp. GPT
+	// image models only; dall-e-2 returns PNG.
+	// +kubebuilder:validation:Enum=jpeg;png;webp
+	// +optional
+	OutputFormat string `json:"outputFormat,omitempty"`
+
+	// outputCompression is the jpeg or webp compression level, 0–100.
+	// GPT image models only.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	OutputCompression *int32 `json:"outputCompression,omitempty"`
+
+	// moderation is the upstream's content moderation level for
+	// generations: low or auto (the default). GPT image models only; edits
+	// take none.
+	// +kubebuilder:validation:Enum=auto;low
+	// +optional
+	Moderation string `json:"moderation,omitempty"`
+
+	// image is the image to edit. For dall-e-2: a square PNG, less than
+	// 4 MB, with transparency unless a mask is given. For the GPT image
+	// models: PNG, WebP or JPEG, less than 50 MB, any shape, no
+	// transparency needed. Required for Edit, forbidden for Generate.
 	// +optional
 	Image *ImageSource `json:"image,omitempty"`
 
-	// mask is an optional PNG, the same size as image, whose fully transparent
-	// pixels mark where image is repainted. Only for Edit.
+	// additionalImages are further input images of an edit, after image
+	// (the GPT image models take up to 16 in all, so at most 15 here; each
+	// as image). The mask applies to image. Only for Edit.
+	// +kubebuilder:validation:MaxItems=15
+	// +listType=atomic
+	// +optional
+	AdditionalImages []ImageSource `json:"additionalImages,omitempty"`
+
+	// mask is an optional PNG with an alpha channel, the same size as
+	// image and less than 4 MB, whose fully transparent pixels mark where
+	// image is repainted. Only for Edit.
 	// +optional
 	Mask *ImageSource `json:"mask,omitempty"`
 
-	// user is an end-user identifier forwarded to the upstream API's user field
-	// for abuse monitoring.
+	// user is an end-user identifier for the upstream's abuse monitoring:
+	// sent as user to dall-e-2 and as safety_identifier (its replacement)
+	// to the GPT image models.
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	User string `json:"user,omitempty"`
@@ -175,6 +242,10 @@ const (
 	ReasonInvalidMask      = "InvalidMask"
 	ReasonInvalidRequest   = "InvalidRequest"
 	ReasonUnsupportedModel = "UnsupportedModel"
+	// ReasonModelRetired: the model is past its upstream shutdown date and
+	// the operator does not declare it still served; refused before any
+	// call, with the date and the replacement in the message.
+	ReasonModelRetired = "ModelRetired"
 	// ReasonModelUnavailable: the upstream answered model_not_found (the
 	// model is retired or not offered to this key); never retried.
 	ReasonModelUnavailable = "ModelUnavailable"
@@ -344,6 +415,12 @@ type ImageRequestStatus struct {
 	// +optional
 	EstimatedCostUSD string `json:"estimatedCostUSD,omitempty"`
 
+	// model is the upstream model the request is for: spec.model, or the
+	// operator's default when spec.model is unset. Set when the request is
+	// first checked, before any call.
+	// +optional
+	Model string `json:"model,omitempty"`
+
 	// usage is the token usage the upstream reported for the successful
 	// call; absent when it reported none (dall-e-2 reports none).
 	// +optional
@@ -372,6 +449,7 @@ type TokenUsage struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=imgreq,categories=imagegen
 // +kubebuilder:printcolumn:name="Operation",type=string,JSONPath=`.spec.operation`
+// +kubebuilder:printcolumn:name="Model",type=string,JSONPath=`.status.model`
 // +kubebuilder:printcolumn:name="Size",type=string,JSONPath=`.spec.size`
 // +kubebuilder:printcolumn:name="N",type=integer,JSONPath=`.spec.n`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -15,17 +17,13 @@ import (
 // step with this registry, the one place the model rules are defined: when
 // a model is added here, the markers in api/v1alpha1 must follow.
 //
-// It checks the models the interfaces offer (Names), still dall-e-2 only.
-// The API change of issue 11 must, together with setting offered to
-// AllNames(): make spec.model an enum of AllNames() (retired ones too, so
-// stored objects stay valid and the controller refuses them by date with
-// rule "retired"); move its default to the --default-model flag (the CRD
-// can no longer default it, so drop the default check below and check
-// that the field has none); check size as the union of the standard sizes
-// plus a CEL rule or pattern for custom WxH instead of an enum; take the
-// prompt maxLength and n maximum over AllNames() (32000 and 10); and add
-// checks that quality, background, outputFormat and moderation are enums
-// of the union of the models' values and outputCompression is 0–100.
+// The schema holds what is true of every model: spec.model is an enum of
+// every registry entry (retired ones too, refused by date with rule
+// "retired"), with no default (the operator's --default-model decides);
+// size is a pattern every model's sizes match; the prompt and n bounds are
+// the widest; each GPT parameter is an enum of the union of the models'
+// values. The one model admission knows by name is dall-e-2, the reference
+// contract: its CEL rules must carry its registry sizes and prompt limit.
 func TestCRDMatchesRegistry(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "crd", "bases", "images.imagegen.dev_imagerequests.yaml"))
 	if err != nil {
@@ -35,31 +33,87 @@ func TestCRDMatchesRegistry(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &crd); err != nil {
 		t.Fatal(err)
 	}
-	spec := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties
+	specSchema := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"]
+	spec := specSchema.Properties
 
-	var sizes, maxN, maxPrompt = map[string]bool{}, 0, 0
-	for _, name := range Names() {
-		m, _ := Lookup(name)
-		for _, s := range m.Sizes {
-			sizes[s] = true
-		}
+	var (
+		maxN, maxPrompt, maxInputs                   int
+		qualities, backgrounds, formats, moderations = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+		sizes                                        []string
+	)
+	for _, m := range All() {
+		sizes = append(sizes, m.Sizes...)
 		maxN = max(maxN, m.MaxN)
 		maxPrompt = max(maxPrompt, m.MaxPromptChars)
+		maxInputs = max(maxInputs, m.MaxInputImages)
+		for set, values := range map[*map[string]bool][]string{&qualities: m.Qualities, &backgrounds: m.Backgrounds, &formats: m.OutputFormats, &moderations: m.Moderations} {
+			for _, v := range values {
+				(*set)[v] = true
+			}
+		}
+		if m.CustomSizes != nil {
+			r := m.CustomSizes
+			sizes = append(sizes, fmt.Sprintf("%dx%d", r.MaxEdge, r.MaxPixels/r.MaxEdge), fmt.Sprintf("%dx%d", r.Multiple, r.Multiple))
+		}
 	}
-	if got, want := enumStrings(t, spec["size"]), sortedKeys(sizes); !slices.Equal(got, want) {
-		t.Errorf("CRD size enum = %v, registry sizes = %v", got, want)
+
+	if got := enumStrings(t, spec["model"]); !slices.Equal(got, AllNames()) {
+		t.Errorf("CRD model enum = %v, registry models = %v", got, AllNames())
 	}
-	if got := enumStrings(t, spec["model"]); !slices.Equal(got, Names()) {
-		t.Errorf("CRD model enum = %v, registry models = %v", got, Names())
+	if got := spec["model"].Default; got != nil {
+		t.Errorf("CRD model default = %s; the operator's --default-model decides, so the schema must have none", got.Raw)
 	}
-	if got := spec["model"].Default; got == nil || string(got.Raw) != fmt.Sprintf("%q", DefaultModel) {
-		t.Errorf("CRD model default = %v, want %q", got, DefaultModel)
+	size := spec["size"]
+	if len(size.Enum) != 0 || size.Default != nil {
+		t.Errorf("CRD size has enum %v / default %v; custom sizes need a pattern and each model its own default", size.Enum, size.Default)
+	}
+	pattern := regexp.MustCompile(size.Pattern)
+	for _, s := range sizes {
+		if !pattern.MatchString(s) || size.MaxLength == nil || len(s) > int(*size.MaxLength) {
+			t.Errorf("registry size %q is refused by the CRD's pattern %q / maxLength %v", s, size.Pattern, size.MaxLength)
+		}
+	}
+	for _, bad := range []string{"", "1024", "x1024", "1024x", "0x16", "1024X1024", "1024x1024 ", "big"} {
+		if pattern.MatchString(bad) {
+			t.Errorf("CRD size pattern accepts %q", bad)
+		}
 	}
 	if n := spec["n"]; n.Maximum == nil || int(*n.Maximum) != maxN || n.Minimum == nil || *n.Minimum != 1 {
 		t.Errorf("CRD n range = [%v, %v], want [1, %d]", n.Minimum, n.Maximum, maxN)
 	}
 	if p := spec["prompt"]; p.MaxLength == nil || int(*p.MaxLength) != maxPrompt {
 		t.Errorf("CRD prompt maxLength = %v, want %d", p.MaxLength, maxPrompt)
+	}
+	for field, want := range map[string]map[string]bool{"quality": qualities, "background": backgrounds, "outputFormat": formats, "moderation": moderations} {
+		if got := enumStrings(t, spec[field]); !slices.Equal(got, sortedKeys(want)) {
+			t.Errorf("CRD %s enum = %v, registry values = %v", field, got, sortedKeys(want))
+		}
+	}
+	if c := spec["outputCompression"]; c.Minimum == nil || *c.Minimum != 0 || c.Maximum == nil || *c.Maximum != 100 {
+		t.Errorf("CRD outputCompression range = [%v, %v], want [0, 100]", c.Minimum, c.Maximum)
+	}
+	if a := spec["additionalImages"]; a.MaxItems == nil || int(*a.MaxItems) != maxInputs-1 {
+		t.Errorf("CRD additionalImages maxItems = %v, want %d (the most input images any model takes, less spec.image)", a.MaxItems, maxInputs-1)
+	}
+
+	// dall-e-2, named explicitly, is held to its own rules at admission.
+	dalle2, _ := Lookup(DALLE2)
+	var quoted []string
+	for _, s := range dalle2.Sizes {
+		quoted = append(quoted, "'"+s+"'")
+	}
+	wantRules := []string{
+		fmt.Sprintf("size(self.prompt) <= %d", dalle2.MaxPromptChars),
+		"self.size in [" + strings.Join(quoted, ", ") + "]",
+	}
+	for _, want := range wantRules {
+		found := false
+		for _, v := range specSchema.XValidations {
+			found = found || (strings.Contains(v.Rule, "'"+DALLE2+"'") && strings.Contains(v.Rule, want))
+		}
+		if !found {
+			t.Errorf("no CEL rule on spec holds dall-e-2's %q", want)
+		}
 	}
 }
 

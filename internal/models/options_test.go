@@ -111,7 +111,7 @@ func TestValidateGPTImageRules(t *testing.T) {
 				if mw, ok := tc.byModel[name]; ok {
 					w = mw
 				}
-				errs := validate(r)
+				errs := Validate(r)
 				if w == ok {
 					if len(errs) != 0 {
 						t.Fatalf("Validate() = %+v, want none", errs)
@@ -165,7 +165,7 @@ func TestDALLE2RefusesGPTImageParameters(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := tc.req
 			r.Model, r.Prompt, r.N = DALLE2, "a cat", 1
-			errs := validate(r)
+			errs := Validate(r)
 			if tc.field == "" {
 				if len(errs) != 0 {
 					t.Fatalf("Validate() = %+v, want none", errs)

@@ -10,9 +10,23 @@ import (
 )
 
 // ConfiguredDefaultModel is the default of the operator's --default-model
-// flag (issue 11): the model a request that names none gets once the flag
-// is wired. DefaultModel stays the fallback of a zero Policy until then.
+// flag: the model a request that names none gets.
 const ConfiguredDefaultModel = GPTImage2
+
+// ReferencePolicy is the reference contract's policy: dall-e-2 by default,
+// and served although OpenAI retired it, as the simulator serves it. The
+// zero Policy means this one, so tests and tools that configure nothing get
+// the contract the project was built against; the operator's flags build
+// their own with NewPolicy (default gpt-image-2, no retired model served).
+var ReferencePolicy = Policy{Default: DALLE2, ServeRetired: []string{DALLE2}}
+
+// orReference is p, or ReferencePolicy for the zero Policy.
+func (p Policy) orReference() Policy {
+	if p.Default == "" && len(p.ServeRetired) == 0 {
+		return ReferencePolicy
+	}
+	return p
+}
 
 // Retirement is an announced upstream shutdown.
 type Retirement struct {
@@ -41,8 +55,7 @@ func (m Model) RetiredAt(now time.Time) bool {
 // An operator pointed at the simulator or a compatible server lists the
 // models that server serves; one pointed at api.openai.com lists none.
 //
-// The zero Policy has no default (DefaultModel applies) and serves no
-// retired model. Build one from flags with NewPolicy.
+// The zero Policy is ReferencePolicy. Build one from flags with NewPolicy.
 type Policy struct {
 	// Default is the model a request that names none gets (--default-model).
 	Default string
@@ -95,6 +108,7 @@ func ParseModelList(s string) []string {
 // Resolve returns name, or the policy's default when name is empty (or
 // DefaultModel when the policy has none).
 func (p Policy) Resolve(name string) string {
+	p = p.orReference()
 	switch {
 	case name != "":
 		return name
@@ -109,6 +123,7 @@ func (p Policy) Resolve(name string) string {
 // the reason it may not: unknown (rule enum) or retired and not declared
 // served (rule retired). Empty name means the policy's default.
 func (p Policy) Available(name string, now time.Time) *FieldError {
+	p = p.orReference()
 	name = p.Resolve(name)
 	m, ok := Lookup(name)
 	if !ok {
@@ -143,5 +158,5 @@ func (p Policy) Validate(r Request, now time.Time) []FieldError {
 	if fe := p.Available(r.Model, now); fe != nil {
 		return []FieldError{*fe}
 	}
-	return validate(r)
+	return Validate(r)
 }

@@ -29,7 +29,8 @@ func TestRetiredModelsAreRefusedAfterShutdown(t *testing.T) {
 		GPTImage15:         {"2026-12-01", GPTImage25Sunburst},
 		ChatGPTImageLatest: {"2026-12-01", GPTImage26Sunburst},
 	}
-	var p Policy
+	// The operator's policy as its flags build it by default.
+	p := Policy{Default: ConfiguredDefaultModel}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			shutdown := day(tc.shutdown)
@@ -75,11 +76,31 @@ func TestServeRetiredOverride(t *testing.T) {
 		t.Errorf("Offered = %v", offered)
 	}
 	// The retirement check comes first and alone; then the model's rules.
-	if errs := (Policy{}).Validate(Request{Model: DALLE2, Prompt: "", N: 0}, now); len(errs) != 1 || errs[0].Rule != rules.Retired {
+	if errs := (Policy{Default: GPTImage2}).Validate(Request{Model: DALLE2, Prompt: "", N: 0}, now); len(errs) != 1 || errs[0].Rule != rules.Retired {
 		t.Errorf("retired with other faults: %+v, want only retired", errs)
 	}
 	if errs := p.Validate(Request{Model: DALLE2, Prompt: "", N: 1}, now); len(errs) != 1 || errs[0].Field != FieldPrompt {
 		t.Errorf("served dall-e-2 with an empty prompt: %+v", errs)
+	}
+}
+
+// TestZeroPolicyIsTheReferenceContract: a Policy nobody configured (tests,
+// tools) defaults to dall-e-2 and serves it, as the simulator does, but
+// still refuses the other retired models.
+func TestZeroPolicyIsTheReferenceContract(t *testing.T) {
+	now := day("2026-12-01")
+	var p Policy
+	if got := p.Resolve(""); got != DALLE2 {
+		t.Errorf("Resolve(\"\") = %q, want %q", got, DALLE2)
+	}
+	if errs := p.Validate(Request{Prompt: "a cat", N: 1}, now); len(errs) != 0 {
+		t.Errorf("zero policy, no model: %+v, want dall-e-2 accepted", errs)
+	}
+	if fe := p.Available(GPTImage1, now); fe == nil || fe.Rule != rules.Retired {
+		t.Errorf("zero policy, gpt-image-1: %+v, want retired", fe)
+	}
+	if fe := p.Available(GPTImage2, now); fe != nil {
+		t.Errorf("zero policy, gpt-image-2: %+v, want available", fe)
 	}
 }
 

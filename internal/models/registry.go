@@ -18,8 +18,8 @@
 //
 //   - Lookup(name) finds any entry, retired or not; All and AllNames list
 //     them (for a list_models tool or resource).
-//   - Names lists the models the interfaces offer today: see its comment
-//     for why it is still only dall-e-2 until the API change of issue 11.
+//   - Names lists the models the interfaces accept (every entry; retired
+//     ones are refused by Policy, by date).
 //   - Validate(r) checks a Request against its model's rules, clock-free,
 //     exactly as before for dall-e-2; every broken rule is a FieldError
 //     naming the field and a rule word of internal/rules.
@@ -140,9 +140,9 @@ type Model struct {
 // its retirement on 2026-05-12.
 const DALLE2 = "dall-e-2"
 
-// DefaultModel is used when a request names none and no Policy says
-// otherwise. It stays dall-e-2 until the API change of issue 11 wires
-// --default-model (whose default is ConfiguredDefaultModel) through Policy.
+// DefaultModel is the reference contract's default: the model a request
+// that names none gets under the zero Policy (ReferencePolicy). The
+// operator's own default comes from --default-model (ConfiguredDefaultModel).
 const DefaultModel = DALLE2
 
 // Lookup returns the model called name: any registry entry, retired or
@@ -152,18 +152,12 @@ func Lookup(name string) (Model, bool) {
 	return m, ok
 }
 
-// offered is what Names returns. The interfaces (the CRD's spec.model enum,
-// the MCP tool schemas, the REST params and the body limits derived from
-// MaxInputBytes) are built from Names, and until the API change of issue 11
-// gives the CRD the new fields they offer dall-e-2 only: listing the GPT
-// image models here before then would make MCP advertise models the CRD
-// refuses and raise the HTTP body limits to 50 MB inputs. That change sets
-// offered to AllNames() (or drops it) and updates the CRD drift test.
-var offered = []string{DALLE2}
-
-// Names lists the models the operator's interfaces offer, sorted. See
-// offered for why this is still dall-e-2 only; AllNames lists the registry.
-func Names() []string { return slices.Sorted(slices.Values(offered)) }
+// Names lists the models the interfaces accept: every registry entry,
+// sorted. Retired ones are included on purpose: a request that names one is
+// refused by Policy with rule "retired" and the shutdown date and
+// replacement, which says more than "unknown model" would, and an object
+// stored while its model was served stays valid.
+func Names() []string { return AllNames() }
 
 // AllNames lists every registry entry, retired ones and snapshots
 // included, sorted.

@@ -85,27 +85,11 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // Validate checks r against the rules of the model it names and returns
 // every rule it breaks; nil means the upstream should accept it. Empty Model
-// and Size mean the defaults. It does not read the clock, so it accepts a
-// retired model: a caller about to make a paid call uses Policy.Validate,
-// which refuses one past its shutdown first.
-//
-// Until the API change of issue 11 offers the GPT image models (see
-// offered), it refuses every model Names does not list with the same enum
-// error as before, so an interface never accepts a model the CRD refuses.
+// means DefaultModel and empty Size the model's default. It does not read
+// the clock, so it accepts a retired model: a caller about to make a paid
+// call uses Policy.Validate, which refuses one past its shutdown first.
 func Validate(r Request) []FieldError {
 	name := cmp.Or(r.Model, DefaultModel)
-	if !slices.Contains(offered, name) {
-		return []FieldError{{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q; supported: %s", name, strings.Join(Names(), ", "))}}
-	}
-	return validate(r)
-}
-
-// validate is Validate for any registry entry, offered or not.
-func validate(r Request) []FieldError {
-	name := r.Model
-	if name == "" {
-		name = DefaultModel
-	}
 	m, ok := Lookup(name)
 	if !ok {
 		return []FieldError{{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q; supported: %s", name, strings.Join(AllNames(), ", "))}}
