@@ -11,6 +11,8 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/imagecheck"
+	"github.com/imagegen/imagegen-operator/internal/models"
+	"github.com/imagegen/imagegen-operator/internal/rules"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
 )
 
@@ -18,13 +20,17 @@ import (
 // and records its outcome.
 func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *imagesv1alpha1.ImageRequest) (ctrl.Result, error) {
 	spec := ir.Spec
-	req, errs := resolveSpec(spec)
+	req, errs := r.resolveSpec(ir)
 	if len(errs) > 0 {
-		reason := imagesv1alpha1.ReasonInvalidRequest
-		if errs[0].Field == "model" {
-			reason = imagesv1alpha1.ReasonUnsupportedModel
-		}
-		return ctrl.Result{}, r.reject(ctx, ir, reason, "spec."+errs[0].Error())
+		return ctrl.Result{}, r.reject(ctx, ir, specRejection(errs[0]), "spec."+errs[0].Error())
+	}
+	if req.model.Output == models.OutputBase64 && r.Artifacts == nil {
+		// The images would come back inline with nowhere to keep them:
+		// status holds URLs, not megabytes of base64. Refused before the
+		// call, which would be paid for and lost.
+		return ctrl.Result{}, r.reject(ctx, ir, imagesv1alpha1.ReasonUnsupportedModel, fmt.Sprintf(
+			"spec.model: %s returns images only inline (base64) and this operator runs without an artifact store to keep them (rule %s); ask the operator's administrators to configure one (--artifact-bucket), or name a model that returns URLs",
+			req.model.Name, rules.ArtifactStore))
 	}
 	if int(ir.Status.Attempts) >= r.Options.MaxAttempts {
 		return ctrl.Result{}, r.reject(ctx, ir, imagesv1alpha1.ReasonAttemptsExhausted,
@@ -51,7 +57,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 		}
 	}
 
-	if err := r.recordAttempt(ctx, ir); err != nil {
+	if err := r.recordAttempt(ctx, ir, req.model.Name); err != nil {
 		return ctrl.Result{}, err
 	}
 	attempt := ir.Status.Attempts
@@ -99,7 +105,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 	case upErr.NeverSent:
 		return r.retryUnsent(paidCtx, ir, attempt, upErr)
 	case !upErr.Transient():
-		return ctrl.Result{}, r.fail(paidCtx, ir, attempt, reasonFor(upErr), rejectionMessage(req.model.Name, upErr), upErr)
+		return ctrl.Result{}, r.fail(paidCtx, ir, attempt, reasonFor(upErr), rejectionMessage(req.model.Name, r.Options.Models.Offered(r.Clock.Now()), upErr), upErr)
 	case int(attempt) >= r.Options.MaxAttempts:
 		return ctrl.Result{}, r.fail(paidCtx, ir, attempt, imagesv1alpha1.ReasonAttemptsExhausted,
 			fmt.Sprintf("%d of %d attempts failed; last: %s", attempt, r.Options.MaxAttempts, upErr.Error()), upErr)
@@ -110,12 +116,13 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 // recordAttempt counts the attempt in status, with optimistic locking, before
 // any call is made: if two reconciles race (a stale cache), one loses with a
 // conflict instead of both paying.
-func (r *ImageRequestReconciler) recordAttempt(ctx context.Context, ir *imagesv1alpha1.ImageRequest) error {
+func (r *ImageRequestReconciler) recordAttempt(ctx context.Context, ir *imagesv1alpha1.ImageRequest, model string) error {
 	now := metav1.NewTime(r.Clock.Now())
 	attempt := ir.Status.Attempts + 1
 	_, err := r.patchStatus(ctx, ir, func(ir *imagesv1alpha1.ImageRequest) {
 		st := &ir.Status
 		st.Attempts = attempt
+		st.Model = model
 		st.Phase = imagesv1alpha1.PhaseRunning
 		st.ObservedGeneration = ir.Generation
 		if st.StartTime == nil {

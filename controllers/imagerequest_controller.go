@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
 )
 
@@ -59,6 +60,10 @@ type Options struct {
 	// Events are a third of the API server's writes per request; see
 	// docs/performance.md for what that costs at hundreds of requests/s.
 	WarningEventsOnly bool
+	// Models is the model policy: the default model (--default-model) and
+	// the retired models the upstream still serves (--serve-retired-models).
+	// The zero value is the reference contract's (dall-e-2, served).
+	Models models.Policy
 }
 
 // conflictRetryDelay is how soon a reconcile that lost an optimistic lock

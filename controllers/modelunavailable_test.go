@@ -30,7 +30,7 @@ func TestModelUnavailableFailsWithoutRetry(t *testing.T) {
 	if st.Phase != imagesv1alpha1.PhaseFailed || st.Reason != imagesv1alpha1.ReasonModelUnavailable {
 		t.Fatalf("phase/reason = %s/%s (%s), want Failed/ModelUnavailable", st.Phase, st.Reason, st.Message)
 	}
-	for _, want := range append([]string{`"dall-e-2"`, "model_not_found"}, models.Names()...) {
+	for _, want := range append([]string{`"dall-e-2"`, "model_not_found"}, models.Policy{}.Offered(time.Now())...) {
 		if !strings.Contains(st.Message, want) {
 			t.Fatalf("message %q does not mention %s", st.Message, want)
 		}

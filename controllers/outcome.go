@@ -142,16 +142,10 @@ func upstreamImages(model models.Model, res *upstream.Result) []imagesv1alpha1.G
 	return images
 }
 
-// recordSucceeded writes Succeeded with images as attempt's outcome. The
-// result is worth holding (see recordOutcome) until its first link
-// expires.
-func (r *ImageRequestReconciler) recordSucceeded(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32,
-	images []imagesv1alpha1.GeneratedImage, model string, cost float64, upstreamRequestID string) error {
-	return r.recordPaidSuccess(ctx, ir, attempt, images, model, paidCost{usd: cost, known: true}, upstreamRequestID)
-}
-
-// recordPaidSuccess is recordSucceeded with the cost as priced by costOf
-// (possibly unknown) and the usage it came from.
+// recordPaidSuccess writes Succeeded with images as attempt's outcome, with
+// the cost as priced by costOf (possibly unknown) and the usage it came
+// from. The result is worth holding (see recordOutcome) until its first
+// link expires.
 func (r *ImageRequestReconciler) recordPaidSuccess(ctx context.Context, ir *imagesv1alpha1.ImageRequest, attempt int32,
 	images []imagesv1alpha1.GeneratedImage, model string, cost paidCost, upstreamRequestID string) error {
 	now := r.Clock.Now()
@@ -241,6 +235,6 @@ func setFailed(ir *imagesv1alpha1.ImageRequest, reason, message string, now time
 func (r *ImageRequestReconciler) failed(ctx context.Context, ir *imagesv1alpha1.ImageRequest) {
 	st := ir.Status
 	ctrl.LoggerFrom(ctx).Info("request failed", "reason", st.Reason, "attempts", st.Attempts)
-	observeFinished(ir, modelNameOf(ir.Spec), 0)
+	observeFinished(ir, r.modelName(ir), 0)
 	r.event(ir, corev1.EventTypeWarning, "Failed", "Complete", "%s: %s", st.Reason, st.Message)
 }

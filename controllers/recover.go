@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/artifacts"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // recoverFromStore looks, for a request found Running, for the manifest of
@@ -38,13 +40,20 @@ func (r *ImageRequestReconciler) recoverFromStore(ctx context.Context, ir *image
 	if err != nil {
 		return false, fmt.Errorf("recovering attempt %d from the artifact store: %w", attempt, err)
 	}
-	req, errs := resolveSpec(ir.Spec)
-	if len(errs) > 0 {
-		return false, fmt.Errorf("recovering attempt %d: spec.%s", attempt, errs[0].Error())
+	// The attempt was paid for: its result is recovered whatever the
+	// model policy says now, so the model is looked up, not re-validated.
+	model, ok := models.Lookup(r.modelName(ir))
+	if !ok {
+		return false, fmt.Errorf("recovering attempt %d: unknown model %q", attempt, r.modelName(ir))
 	}
-	cost := req.model.EstimatedCostUSD(req.size, len(images))
+	// The response's usage block was lost with the crash, so a per-token
+	// model's cost cannot be computed; it is left unset rather than guessed.
+	cost := paidCost{known: model.PriceModel == models.PricePerImage}
+	if cost.known {
+		cost.usd = model.EstimatedCostUSD(cmp.Or(ir.Spec.Size, model.DefaultSize), len(images))
+	}
 	log.Info("the interrupted attempt's images are in the artifact store; recovering its result instead of paying again", "images", len(images))
-	err = r.recordSucceeded(ctx, ir, attempt, images, req.model.Name, cost, ir.Status.UpstreamRequestID)
+	err = r.recordPaidSuccess(ctx, ir, attempt, images, model.Name, cost, ir.Status.UpstreamRequestID)
 	if err != nil {
 		// Superseded included: the reconcile runs again on fresh state.
 		return false, err

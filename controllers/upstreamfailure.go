@@ -4,18 +4,18 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
 )
 
 // rejectionMessage is status.message for a call the upstream refused for
 // good: what a user needs to fix it, the upstream's own words after.
-func rejectionMessage(model string, e *upstream.Error) string {
+// offered lists the models the operator's policy allows now.
+func rejectionMessage(model string, offered []string, e *upstream.Error) string {
 	detail := "upstream rejected the request: " + e.Error()
 	switch {
 	case e.Kind == upstream.KindModelUnavailable:
 		return fmt.Sprintf("the upstream does not serve model %q (retired or not available to this key); models this operator offers: %s; %s",
-			model, strings.Join(models.Names(), ", "), detail)
+			model, strings.Join(offered, ", "), detail)
 	case e.Kind == upstream.KindContentPolicy && len(e.SafetyCategories) > 0:
 		return fmt.Sprintf("the upstream's safety system blocked the request (categories: %s); %s",
 			strings.Join(e.SafetyCategories, ", "), detail)

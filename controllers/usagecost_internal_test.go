@@ -56,7 +56,7 @@ func TestClassifiedRejectionMessage(t *testing.T) {
 		want []string
 	}{
 		"model unavailable": {upstream.Error{Kind: upstream.KindModelUnavailable, StatusCode: 404, Code: "model_not_found", Message: "gone"},
-			append([]string{`model "dall-e-2"`, "gone"}, models.Names()...)},
+			[]string{`model "dall-e-2"`, "gone", "models this operator offers: gpt-image-2, gpt-image-2.6-flare"}},
 		"moderation": {upstream.Error{Kind: upstream.KindContentPolicy, StatusCode: 400, Code: "moderation_blocked", SafetyCategories: []string{"violence", "self-harm"}},
 			[]string{"categories: violence, self-harm", "moderation_blocked"}},
 		"unknown parameter": {upstream.Error{Kind: upstream.KindInvalidRequest, StatusCode: 400, Code: "unknown_parameter", Param: "response_format"},
@@ -67,7 +67,7 @@ func TestClassifiedRejectionMessage(t *testing.T) {
 			[]string{"upstream rejected the request", "bad size"}},
 	}
 	for name, tc := range cases {
-		got := rejectionMessage(models.DALLE2, &tc.err)
+		got := rejectionMessage(models.DALLE2, []string{models.GPTImage2, models.GPTImage26Flare}, &tc.err)
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%s: message %q lacks %q", name, got, w)

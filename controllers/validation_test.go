@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,21 +26,35 @@ func TestAdmissionRejects(t *testing.T) {
 		spec    imagesv1alpha1.ImageRequestSpec
 		wantMsg []string
 	}{
-		"empty prompt":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: ""}, wantMsg: []string{"spec.prompt"}},
-		"1001-char prompt":   {spec: imagesv1alpha1.ImageRequestSpec{Prompt: strings.Repeat("p", 1001)}, wantMsg: []string{"spec.prompt", "1000"}},
-		"n=0":                {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", N: 0}, wantMsg: nil}, // 0 means unset: defaulted to 1
-		"n=11":               {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", N: 11}, wantMsg: []string{"spec.n", "10"}},
-		"size 300x300":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Size: "300x300"}, wantMsg: []string{"spec.size", "Unsupported value", "256x256"}},
-		"unknown model":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Model: "dall-e-5"}, wantMsg: []string{"spec.model", "dall-e-2"}},
-		"edit without image": {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit}, wantMsg: []string{"image is required when operation is Edit"}},
-		"mask on generate":   {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Mask: cmRef("m", "k")}, wantMsg: []string{"mask is only allowed when operation is Edit"}},
-		"image on generate":  {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Image: cmRef("m", "k")}, wantMsg: []string{"image is only allowed when operation is Edit"}},
-		"two sources":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit, Image: &imagesv1alpha1.ImageSource{ConfigMapKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}, SecretKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}}}, wantMsg: []string{"exactly one of configMapKeyRef, secretKeyRef or artifactRef"}},
-		"negative ttl":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", TTLSecondsAfterFinished: ptrTo(int32(-1))}, wantMsg: []string{"spec.ttlSecondsAfterFinished"}},
-		"NUL in prompt":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a cat\x00"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
-		"ESC in prompt":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "\x1b[2Ja cat"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
-		"DEL in prompt":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a\x7fcat"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
-		"tab, CR, LF":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a\tcat\r\non a mat"}, wantMsg: nil},
+		"empty prompt":             {spec: imagesv1alpha1.ImageRequestSpec{Prompt: ""}, wantMsg: []string{"spec.prompt"}},
+		"1001-char prompt":         {spec: imagesv1alpha1.ImageRequestSpec{Prompt: strings.Repeat("p", 1001), Model: "dall-e-2"}, wantMsg: []string{"prompt: dall-e-2 allows at most 1000 characters (rule maxLength)"}},
+		"32001-char prompt":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: strings.Repeat("p", 32001)}, wantMsg: []string{"spec.prompt", "32000"}},
+		"n=0":                      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", N: 0}, wantMsg: nil}, // 0 means unset: defaulted to 1
+		"n=11":                     {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", N: 11}, wantMsg: []string{"spec.n", "10"}},
+		"size 300x300":             {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Size: "300x300", Model: "dall-e-2"}, wantMsg: []string{"size: dall-e-2 takes 256x256, 512x512 or 1024x1024 (rule enum)"}},
+		"size not WxH":             {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Size: "huge"}, wantMsg: []string{"spec.size", "should match"}},
+		"quality":                  {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Quality: "ultra"}, wantMsg: []string{"spec.quality", "Unsupported value", "xhigh"}},
+		"background":               {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Background: "black"}, wantMsg: []string{"spec.background", "Unsupported value", "transparent"}},
+		"outputFormat":             {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", OutputFormat: "gif"}, wantMsg: []string{"spec.outputFormat", "Unsupported value", "webp"}},
+		"compression > 100":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", OutputFormat: "jpeg", OutputCompression: ptrTo(int32(101))}, wantMsg: []string{"spec.outputCompression", "100"}},
+		"compression on png":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", OutputCompression: ptrTo(int32(50))}, wantMsg: []string{"outputCompression requires outputFormat jpeg or webp (rule requires)"}},
+		"transparent jpeg":         {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Background: "transparent", OutputFormat: "jpeg"}, wantMsg: []string{"a transparent background requires outputFormat png or webp (rule requires)"}},
+		"moderation":               {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Moderation: "none"}, wantMsg: []string{"spec.moderation", "Unsupported value", "low"}},
+		"moderation on edit":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit, Image: cmRef("m", "k"), Moderation: "low"}, wantMsg: []string{"moderation applies to Generate only"}},
+		"extra images on generate": {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", AdditionalImages: []imagesv1alpha1.ImageSource{*cmRef("m", "k")}}, wantMsg: []string{"additionalImages is only allowed when operation is Edit"}},
+		"16 extra images":          {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit, Image: cmRef("m", "k"), AdditionalImages: slices.Repeat([]imagesv1alpha1.ImageSource{*cmRef("m", "k")}, 16)}, wantMsg: []string{"spec.additionalImages", "15"}},
+		"webp on dall-e-2":         {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Model: "dall-e-2", OutputFormat: "webp"}, wantMsg: []string{"dall-e-2 takes no background, outputFormat"}},
+		"gpt-image-2 fields":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: strings.Repeat("p", 2000), Model: "gpt-image-2", Size: "2048x1152", Quality: "high", Background: "opaque", OutputFormat: "webp", OutputCompression: ptrTo(int32(80)), Moderation: "low"}, wantMsg: nil},
+		"unknown model":            {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Model: "dall-e-5"}, wantMsg: []string{"spec.model", "dall-e-2"}},
+		"edit without image":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit}, wantMsg: []string{"image is required when operation is Edit"}},
+		"mask on generate":         {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Mask: cmRef("m", "k")}, wantMsg: []string{"mask is only allowed when operation is Edit"}},
+		"image on generate":        {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Image: cmRef("m", "k")}, wantMsg: []string{"image is only allowed when operation is Edit"}},
+		"two sources":              {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit, Image: &imagesv1alpha1.ImageSource{ConfigMapKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}, SecretKeyRef: &imagesv1alpha1.KeyReference{Name: "a", Key: "k"}}}, wantMsg: []string{"exactly one of configMapKeyRef, secretKeyRef or artifactRef"}},
+		"negative ttl":             {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", TTLSecondsAfterFinished: ptrTo(int32(-1))}, wantMsg: []string{"spec.ttlSecondsAfterFinished"}},
+		"NUL in prompt":            {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a cat\x00"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
+		"ESC in prompt":            {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "\x1b[2Ja cat"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
+		"DEL in prompt":            {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a\x7fcat"}, wantMsg: []string{"spec.prompt", "rule controlCharacters"}},
+		"tab, CR, LF":              {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "a\tcat\r\non a mat"}, wantMsg: nil},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -73,13 +73,20 @@ func (s *Service) Create(ctx context.Context, cr *Prepared) (*imagesv1alpha1.Ima
 			},
 		},
 		Spec: imagesv1alpha1.ImageRequestSpec{
-			Operation: imagesv1alpha1.OperationGenerate,
-			Prompt:    p.Prompt,
-			N:         int32(p.N),
-			Size:      p.Size,
-			Model:     p.Model,
-			User:      endUserID(cr.caller),
+			Operation:    imagesv1alpha1.OperationGenerate,
+			Prompt:       p.Prompt,
+			N:            int32(p.N),
+			Size:         p.Size,
+			Model:        p.Model,
+			Quality:      p.Quality,
+			Background:   p.Background,
+			OutputFormat: p.OutputFormat,
+			Moderation:   p.Moderation,
+			User:         endUserID(cr.caller),
 		},
+	}
+	if c := p.OutputCompression; c != nil {
+		ir.Spec.OutputCompression = ptr.To(int32(*c))
 	}
 	if s.artifacts != nil {
 		// The finalizer deletes the request's objects in the store with

@@ -1,6 +1,8 @@
 package imagerequests
 
 import (
+	"time"
+
 	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
@@ -20,14 +22,21 @@ type Params struct {
 	NSet  bool
 	Size  string
 	Model string
+	// Quality, Background, OutputFormat and Moderation as the upstream
+	// spells them (the CRD's enums); "" means left out.
+	Quality      string
+	Background   string
+	OutputFormat string
+	Moderation   string
+	// OutputCompression is 0–100 for jpeg and webp; nil means left out.
+	OutputCompression *int
 }
 
-// withDefaults fills what the caller left out with the model's defaults, as
-// the CRD's defaulting would.
-func (p Params) withDefaults() Params {
-	if p.Model == "" {
-		p.Model = models.DefaultModel
-	}
+// withDefaults fills what the caller left out as the controller would:
+// the operator's default model (written into spec.model, so the request
+// records what it was checked against), n 1 and the model's default size.
+func (p Params) withDefaults(policy models.Policy) Params {
+	p.Model = policy.Resolve(p.Model)
 	if p.N == 0 && !p.NSet {
 		p.N = 1
 	}
@@ -39,12 +48,17 @@ func (p Params) withDefaults() Params {
 	return p
 }
 
-// validateParams applies the model registry's rules, which the CRD schema
-// mirrors, so a request that passes here is admitted. Each error carries
-// the registry's rule.
-func validateParams(p Params, edit bool) InputErrors {
+// validateParams applies the model policy and the registry's rules, as
+// the controller does before any paid call, so a request that passes here
+// is admitted and called. Each error carries the registry's rule.
+// inputImages counts an edit's input images (0 for a generation).
+func validateParams(policy models.Policy, now time.Time, p Params, edit bool, inputImages int) InputErrors {
 	var errs InputErrors
-	for _, fe := range models.Validate(models.Request{Model: p.Model, Edit: edit, Prompt: p.Prompt, N: p.N, Size: p.Size}) {
+	for _, fe := range policy.Validate(models.Request{
+		Model: p.Model, Edit: edit, Prompt: p.Prompt, N: p.N, Size: p.Size,
+		Quality: p.Quality, Background: p.Background, OutputFormat: p.OutputFormat,
+		OutputCompression: p.OutputCompression, Moderation: p.Moderation, InputImages: inputImages,
+	}, now) {
 		errs = append(errs, &InputError{Field: fe.Field, Rule: fe.Rule, Message: fe.Message})
 	}
 	return errs

@@ -2,6 +2,11 @@ package imagerequests
 
 import (
 	"context"
+	"fmt"
+	"time"
+
+	"github.com/imagegen/imagegen-operator/internal/models"
+	"github.com/imagegen/imagegen-operator/internal/rules"
 )
 
 // Request is one ImageRequest a caller asks for, as the adapter decoded it.
@@ -45,8 +50,17 @@ func (s *Service) Prepare(ctx context.Context, caller *Caller, r Request) (*Prep
 	if err := s.Authorize(ctx, caller, "create", ns, ""); err != nil {
 		return nil, err
 	}
-	p := r.Params.withDefaults()
-	errs := validateParams(p, r.Edit)
+	p := r.Params.withDefaults(s.models)
+	inputs := 0
+	if r.Edit {
+		inputs = 1
+	}
+	errs := validateParams(s.models, time.Now(), p, r.Edit, inputs)
+	if m, ok := models.Lookup(p.Model); ok && len(errs) == 0 && m.Output == models.OutputBase64 && s.artifacts == nil {
+		// As the controller would refuse it, before anything is created.
+		errs = append(errs, &InputError{Field: models.FieldModel, Rule: rules.ArtifactStore, Message: fmt.Sprintf(
+			"%s returns images only inline (base64) and this operator runs without an artifact store to keep them; ask its administrators to configure one (--artifact-bucket), or name a model that returns URLs", m.Name)})
+	}
 	errs = append(errs, r.Invalid...)
 	if len(errs) == 0 && r.Edit {
 		if ie := validateEditInputs(p.Model, r.Image, r.Mask, s.artifacts == nil); ie != nil {

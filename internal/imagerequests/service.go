@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // DefaultHeartbeatInterval is how often a waiting call is reported to when
@@ -31,6 +32,10 @@ type Config struct {
 	// Artifacts is the artifact store, nil without one: read paths then
 	// show the URLs status holds, and edit inputs travel in a Secret.
 	Artifacts ArtifactStore
+	// Models is the operator's model policy (default model, retired models
+	// still served), the controller's; the zero value is the reference
+	// contract's (dall-e-2).
+	Models models.Policy
 	// DefaultNamespace is used when a call names no namespace and the
 	// caller is not a ServiceAccount.
 	DefaultNamespace string
@@ -50,6 +55,7 @@ type Service struct {
 	apiReader        client.Reader
 	authz            Authorizer
 	artifacts        ArtifactStore
+	models           models.Policy
 	defaultNamespace string
 	heartbeat        time.Duration
 	log              logr.Logger
@@ -69,7 +75,7 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{
 		client: cfg.Client, cache: cfg.Cache, apiReader: cfg.APIReader, authz: cfg.Authorizer, artifacts: cfg.Artifacts,
-		defaultNamespace: cfg.DefaultNamespace, heartbeat: min(hb, 10*time.Second), log: cfg.Log,
+		models: cfg.Models, defaultNamespace: cfg.DefaultNamespace, heartbeat: min(hb, 10*time.Second), log: cfg.Log,
 		hub: newHub(), subs: newSubscriptions(), stopping: make(chan struct{}),
 	}
 	if cfg.Cache != nil {

@@ -3,9 +3,13 @@ package imagerequests
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
+
+func ptrInt(v int) *int { return &v }
 
 func TestCheckInlineSize(t *testing.T) {
 	fits := MaxInlineInputBytes - len(secretKeyImage)
@@ -26,11 +30,13 @@ func TestCheckInlineSize(t *testing.T) {
 }
 
 func TestValidateParams(t *testing.T) {
+	gpt2 := models.Policy{Default: models.GPTImage2}
 	cases := map[string]struct {
-		p     Params
-		edit  bool
-		field string
-		rule  string
+		policy models.Policy
+		p      Params
+		edit   bool
+		field  string
+		rule   string
 	}{
 		"ok":           {p: Params{Prompt: "x"}},
 		"empty prompt": {p: Params{}, field: "prompt", rule: "minLength"},
@@ -41,9 +47,22 @@ func TestValidateParams(t *testing.T) {
 		"n left out":   {p: Params{Prompt: "x"}},
 		"size":         {p: Params{Prompt: "x", Size: "1x1"}, field: "size", rule: "enum"},
 		"model":        {p: Params{Prompt: "x", Model: "m"}, field: "model", rule: "enum"},
+		// Under the operator's default policy: gpt-image-2 by default,
+		// dall-e-2 retired, the GPT parameters checked per model.
+		"default gpt-image-2": {policy: gpt2, p: Params{Prompt: strings.Repeat("a", 1001), Size: "2048x1152", Quality: "high"}},
+		"retired dall-e-2":    {policy: gpt2, p: Params{Prompt: "x", Model: "dall-e-2"}, field: "model", rule: "retired"},
+		"quality on dall-e-2": {p: Params{Prompt: "x", Quality: "high"}, field: "quality", rule: "enum"},
+		"webp on dall-e-2":    {p: Params{Prompt: "x", OutputFormat: "webp"}, field: "outputFormat", rule: "unsupported"},
+		"custom size on 2.6":  {policy: gpt2, p: Params{Prompt: "x", Model: "gpt-image-2.6-flare", Size: "2048x1152"}, field: "size", rule: "enum"},
+		"compression on png":  {policy: gpt2, p: Params{Prompt: "x", OutputCompression: ptrInt(50)}, field: "outputCompression", rule: "requires"},
+		"moderation on edit":  {policy: gpt2, edit: true, p: Params{Prompt: "x", Moderation: "low"}, field: "moderation", rule: "unsupported"},
 	}
 	for name, tc := range cases {
-		errs := validateParams(tc.p.withDefaults(), tc.edit)
+		inputs := 0
+		if tc.edit {
+			inputs = 1
+		}
+		errs := validateParams(tc.policy, time.Now(), tc.p.withDefaults(tc.policy), tc.edit, inputs)
 		if tc.field == "" {
 			if len(errs) > 0 {
 				t.Errorf("%s: %v", name, errs)

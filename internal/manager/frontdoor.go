@@ -10,6 +10,7 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/httpserver"
 	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 	"github.com/imagegen/imagegen-operator/internal/kubeauth"
+	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/internal/rest"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
@@ -18,7 +19,7 @@ import (
 // service (authorised by SubjectAccessReviews), the MCP adapter and the
 // REST handlers over it, and the listener that authenticates callers and
 // serves both. The listener is not leader-elected: every replica serves.
-func newFrontDoor(mgr manager.Manager, opts httpserver.Options, store *artifactSetup) (*httpserver.Server, error) {
+func newFrontDoor(mgr manager.Manager, opts httpserver.Options, store *artifactSetup, policy models.Policy) (*httpserver.Server, error) {
 	opts = opts.WithDefaults()
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -38,6 +39,7 @@ func newFrontDoor(mgr manager.Manager, opts httpserver.Options, store *artifactS
 		APIReader:         mgr.GetAPIReader(),
 		Authorizer:        kubeauth.NewAccessReviewer(mgr.GetClient(), opts.AuthzCacheTTL),
 		Artifacts:         access,
+		Models:            policy,
 		DefaultNamespace:  opts.DefaultNamespace,
 		HeartbeatInterval: opts.HeartbeatInterval,
 		Log:               log,

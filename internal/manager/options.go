@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/imagegen/imagegen-operator/controllers"
 	"github.com/imagegen/imagegen-operator/internal/httpserver"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // Options is everything the operator can be told at start-up.
@@ -28,6 +30,14 @@ type Options struct {
 	UpstreamTimeout time.Duration
 
 	Controller controllers.Options
+
+	// DefaultModel is the model a request that names none gets
+	// (--default-model); empty, with ServeRetiredModels empty too, means
+	// the reference contract (dall-e-2), which tests and tools rely on.
+	// ServeRetiredModels are retired models the upstream still serves
+	// (--serve-retired-models), e.g. dall-e-2 on the simulator.
+	DefaultModel       string
+	ServeRetiredModels []string
 
 	// MCP configures the MCP and REST server, run on every replica. Its zero
 	// value (no BindAddress) leaves it off; the flags default it on.
@@ -68,6 +78,12 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.OpenAIAPIKeyFile, "openai-api-key-file", "",
 		"File holding the OpenAI API key, re-read when it changes (mount a Secret). Without it the key comes from $OPENAI_API_KEY.")
 	fs.DurationVar(&o.UpstreamTimeout, "upstream-timeout", 5*time.Minute, "Timeout of one upstream call.")
+	fs.StringVar(&o.DefaultModel, "default-model", models.ConfiguredDefaultModel,
+		"Model for ImageRequests that name none (recorded in status.model). One of: "+strings.Join(models.Names(), ", ")+".")
+	fs.Func("serve-retired-models", "Comma-separated models past their upstream shutdown date that your upstream still serves (e.g. dall-e-2 on the simulator or an OpenAI-compatible server); others are refused before any call. Default none: api.openai.com serves no retired model.", func(v string) error {
+		o.ServeRetiredModels = models.ParseModelList(v)
+		return nil
+	})
 	fs.IntVar(&o.Controller.MaxAttempts, "max-attempts", controllers.DefaultMaxAttempts,
 		"Upstream calls allowed per ImageRequest, counting interrupted ones.")
 	fs.IntVar(&o.Controller.MaxConcurrentReconciles, "max-concurrent-reconciles", controllers.DefaultMaxConcurrentReconciles,

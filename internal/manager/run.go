@@ -18,6 +18,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/controllers"
+	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/internal/upstream"
 )
 
@@ -56,6 +57,18 @@ func build(cfg *rest.Config, opts Options) (_ ctrl.Manager, release func(), err 
 		return nil, nil, errors.New("no OpenAI API key: set $OPENAI_API_KEY or --openai-api-key-file")
 	}
 	opts.Controller = opts.Controller.WithDefaults()
+	policy, err := models.NewPolicy(opts.DefaultModel, opts.ServeRetiredModels)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Controller.Models = policy
+	if m, _ := models.Lookup(policy.Resolve("")); m.Output == models.OutputBase64 && !opts.Artifacts.Enabled() {
+		// Not fatal: requests naming a URL model (an OpenAI-compatible
+		// server's dall-e-2) still work. Each request for a base64-only
+		// model is refused before any call, with this advice.
+		ctrl.Log.Info("the default model returns images only inline (base64) and this operator runs without an artifact store to keep them: requests for it will be refused; configure --artifact-bucket",
+			"defaultModel", m.Name)
+	}
 	var store *artifactSetup
 	if opts.Artifacts.Enabled() {
 		var err error
@@ -135,7 +148,7 @@ func build(cfg *rest.Config, opts Options) (_ ctrl.Manager, release func(), err 
 		}
 	}
 	if opts.MCP.Enabled() {
-		srv, err := newFrontDoor(mgr, opts.MCP, store)
+		srv, err := newFrontDoor(mgr, opts.MCP, store, policy)
 		if err != nil {
 			return nil, nil, fmt.Errorf("setting up the MCP server: %w", err)
 		}
@@ -167,6 +180,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	ctrl.LoggerFrom(ctx).Info("starting manager", "openaiBaseURL", opts.OpenAIBaseURL, "leaderElect", opts.LeaderElect,
 		"maxAttempts", opts.Controller.MaxAttempts, "maxConcurrentReconciles", opts.Controller.MaxConcurrentReconciles,
 		"drainTimeout", opts.Controller.DrainTimeout, "upstreamUnreachableTimeout", opts.Controller.UnreachableTimeout,
-		"mcpBindAddress", opts.MCP.BindAddress, "mcpAuth", opts.MCP.Auth, "artifactStore", opts.Artifacts.Enabled())
+		"mcpBindAddress", opts.MCP.BindAddress, "mcpAuth", opts.MCP.Auth, "artifactStore", opts.Artifacts.Enabled(),
+		"defaultModel", opts.DefaultModel, "serveRetiredModels", opts.ServeRetiredModels)
 	return mgr.Start(ctx)
 }
