@@ -25,6 +25,9 @@ func ImageIndex(field string) (int, bool) {
 		return 0, true
 	}
 	digits, ok := strings.CutPrefix(field, "images[")
+	if !ok {
+		return 0, false
+	}
 	if digits, ok = strings.CutSuffix(digits, "]"); !ok {
 		return 0, false
 	}

@@ -71,7 +71,7 @@ func formatName(format string) string {
 // readFormatHeader sniffs data's format and reads its header when the
 // format is among formats (empty: PNG only). A format not allowed is the
 // Format rule, or the PNG rule when PNG is all the model takes (DALL-E 2's
-// wording, unchanged). A header that cannot be read is the rule of the
+// refusal, unchanged). A header that cannot be read is the rule of the
 // format it opens as: PNG, JPEG or WebP.
 func readFormatHeader(field string, data []byte, formats []string) (*header, error) {
 	if len(formats) == 0 {
@@ -92,12 +92,8 @@ func readFormatHeader(field string, data []byte, formats []string) (*header, err
 
 // formatViolation refuses a format the model does not take.
 func formatViolation(field, format string, formats []string) *Violation {
-	if slices.Equal(formats, pngOnly) {
-		msg := "is not a PNG file (it lacks the PNG signature); only PNG is accepted"
-		if format != "" {
-			msg = fmt.Sprintf("is a %s file, not a PNG; only PNG is accepted", formatName(format))
-		}
-		return &Violation{Field: field, Rule: inputrules.PNG, Message: msg}
+	if slices.Equal(formats, pngOnly) { // DALL-E 2's refusal, word for word
+		return &Violation{Field: field, Rule: inputrules.PNG, Message: "is not a PNG file (it lacks the PNG signature); only PNG is accepted"}
 	}
 	what := fmt.Sprintf("is a %s file", formatName(format))
 	if format == "" {
@@ -120,12 +116,17 @@ func formatViolation(field, format string, formats []string) *Violation {
 // inside a complete file, the upstream decodes and refuses, which costs
 // that caller one call.
 
-// readJPEGHeader reads a JPEG's dimensions with image/jpeg.DecodeConfig,
-// which stops at the frame header (SOF) and allocates only its tables,
-// then checks that the file goes on to a scan and an end (EOI) marker.
+// readJPEGHeader checks that the file's segments reach a scan and an end
+// marker (jpegComplete), then reads its dimensions with
+// image/jpeg.DecodeConfig, which stops at the frame header (SOF) or the
+// first scan and skips the tables: it allocates its decoder (about 20 KiB)
+// and no pixels.
 func readJPEGHeader(field string, data []byte) (*header, error) {
 	invalid := func(err error) error {
 		return &Violation{Field: field, Rule: inputrules.JPEG, Message: fmt.Sprintf("is not a valid JPEG: %v", err)}
+	}
+	if err := jpegComplete(data); err != nil {
+		return nil, invalid(err)
 	}
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
@@ -133,9 +134,6 @@ func readJPEGHeader(field string, data []byte) (*header, error) {
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, invalid(fmt.Errorf("its frame header declares %dx%d", cfg.Width, cfg.Height))
-	}
-	if err := jpegComplete(data); err != nil {
-		return nil, invalid(err)
 	}
 	return &header{format: FormatJPEG, width: cfg.Width, height: cfg.Height}, nil
 }
