@@ -8,14 +8,19 @@ import (
 	inputrules "github.com/imagegen/imagegen-operator/internal/rules"
 )
 
-// ImageField names the input image at index i of an edit's images:
+// FieldAdditionalImages is the field of an edit's images after the first,
+// as the ImageRequest spec calls them (spec.additionalImages).
+const FieldAdditionalImages = "additionalImages"
+
+// ImageField names the input image at index i of an edit's images as the
+// spec does, so every interface names the same input the same way:
 // FieldImage ("image") for the first, the one a mask applies to, and
-// "images[i]" for the others, so images[1] is the first additional image.
+// "additionalImages[i-1]" for the others.
 func ImageField(i int) string {
 	if i == 0 {
 		return FieldImage
 	}
-	return "images[" + strconv.Itoa(i) + "]"
+	return FieldAdditionalImages + "[" + strconv.Itoa(i-1) + "]"
 }
 
 // ImageIndex is the inverse of ImageField: the index of the input image a
@@ -24,18 +29,18 @@ func ImageIndex(field string) (int, bool) {
 	if field == FieldImage {
 		return 0, true
 	}
-	digits, ok := strings.CutPrefix(field, "images[")
+	digits, ok := strings.CutPrefix(field, FieldAdditionalImages+"[")
 	if !ok {
 		return 0, false
 	}
 	if digits, ok = strings.CutSuffix(digits, "]"); !ok {
 		return 0, false
 	}
-	i, err := strconv.Atoi(digits)
-	if err != nil || i < 1 || ImageField(i) != field { // no "images[0]", "images[+1]" or "images[01]"
+	j, err := strconv.Atoi(digits)
+	if err != nil || j < 0 || ImageField(j+1) != field { // no "additionalImages[-1]", "[+1]" or "[01]"
 		return 0, false
 	}
-	return i, true
+	return j + 1, true
 }
 
 // CheckInputSizes applies only the byte limits: MaxBytes to every image,

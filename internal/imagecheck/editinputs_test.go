@@ -71,9 +71,9 @@ func TestSniff(t *testing.T) {
 	}
 }
 
-// TestImageField: "image", then "images[i]", and back.
+// TestImageField: "image", then "additionalImages[i-1]", and back.
 func TestImageField(t *testing.T) {
-	for i, want := range map[int]string{0: "image", 1: "images[1]", 15: "images[15]"} {
+	for i, want := range map[int]string{0: "image", 1: "additionalImages[0]", 15: "additionalImages[14]"} {
 		if got := ImageField(i); got != want {
 			t.Errorf("ImageField(%d) = %q, want %q", i, got, want)
 		}
@@ -81,7 +81,7 @@ func TestImageField(t *testing.T) {
 			t.Errorf("ImageIndex(%q) = %d, %v, want %d, true", want, got, ok, i)
 		}
 	}
-	for _, field := range []string{"mask", "images[0]", "images[01]", "images[+1]", "images[-1]", "images[1", "images[]", "images"} {
+	for _, field := range []string{"mask", "additionalImages[-1]", "additionalImages[01]", "additionalImages[+1]", "images[1]", "additionalImages[1", "additionalImages[]", "additionalImages"} {
 		if i, ok := ImageIndex(field); ok {
 			t.Errorf("ImageIndex(%q) = %d, true, want false", field, i)
 		}
@@ -172,16 +172,16 @@ func TestCheckEditInputs(t *testing.T) {
 		"JPEG with a PNG mask":            {images: [][]byte{pngtest.JPEG(64, 48)}, mask: maskFor64x48, rules: gptImage},
 		"non-square, GPT":                 {images: [][]byte{pngtest.PNG(64, 32, true, true)}, rules: gptImage},
 		"non-square, DALL-E 2":            {images: [][]byte{pngtest.PNG(64, 32, true, true)}, rules: dalle2, field: FieldImage, rule: "square", inMessage: "64x32"},
-		"non-square second image, square": {images: [][]byte{pngtest.PNG(32, 32, true, true), pngtest.WebP(32, 31)}, rules: withSquare(gptImage), field: "images[1]", rule: "square", inMessage: "32x31"},
+		"non-square second image, square": {images: [][]byte{pngtest.PNG(32, 32, true, true), pngtest.WebP(32, 31)}, rules: withSquare(gptImage), field: "additionalImages[0]", rule: "square", inMessage: "32x31"},
 		"opaque RGB, no mask, GPT":        {images: [][]byte{opaqueRGB}, rules: gptImage},
 		"opaque RGB, no mask, DALL-E 2":   {images: [][]byte{opaqueRGB}, rules: dalle2, field: FieldImage, rule: "transparency", inMessage: "no transparent pixels"},
 		"JPEG, no mask, transparency needed": {images: [][]byte{pngtest.JPEG(64, 64)}, rules: withTransparency(gptImage),
 			field: FieldImage, rule: "transparency", inMessage: "JPEG"},
 		"transparency is the first image's": {images: [][]byte{opaqueRGB, pngtest.PNG(64, 64, true, true)}, rules: withTransparency(gptImage),
 			field: FieldImage, rule: "transparency", inMessage: "no transparent pixels"},
-		"gif among PNGs": {images: replace(mixed, 3, gifBytes(t)), rules: gptImage, field: "images[3]", rule: "format", inMessage: "is a GIF file; the model accepts png, webp, jpeg"},
+		"gif among PNGs": {images: replace(mixed, 3, gifBytes(t)), rules: gptImage, field: "additionalImages[2]", rule: "format", inMessage: "is a GIF file; the model accepts png, webp, jpeg"},
 		"bmp first":      {images: [][]byte{bmpBytes(t)}, rules: gptImage, field: FieldImage, rule: "format", inMessage: "is a BMP file; the model accepts png, webp, jpeg"},
-		"unknown bytes":  {images: [][]byte{mixed[0], []byte("hello, world")}, rules: gptImage, field: "images[1]", rule: "format", inMessage: "not a file of a known image format"},
+		"unknown bytes":  {images: [][]byte{mixed[0], []byte("hello, world")}, rules: gptImage, field: "additionalImages[0]", rule: "format", inMessage: "not a file of a known image format"},
 		"JPEG, DALL-E 2": {images: [][]byte{pngtest.JPEG(64, 64)}, rules: dalle2, field: FieldImage, rule: "png", inMessage: "is not a PNG file (it lacks the PNG signature); only PNG is accepted"},
 		"WebP, DALL-E 2": {images: [][]byte{pngtest.WebP(64, 64)}, rules: dalle2, field: FieldImage, rule: "png", inMessage: "is not a PNG file"},
 		"WebP, PNG and JPEG allowed": {images: [][]byte{pngtest.WebP(64, 64)}, rules: Rules{Formats: []string{FormatPNG, FormatJPEG}, TransparencyOptional: true},
@@ -195,14 +195,14 @@ func TestCheckEditInputs(t *testing.T) {
 		"4 MB+ image, DALL-E 2":    {images: [][]byte{big}, rules: dalle2, field: FieldImage, rule: "size-bytes", inMessage: "smaller than 4194304"},
 		"4 MB+ mask, 50 MB images": {images: [][]byte{big}, mask: big, rules: gptImage, field: FieldMask, rule: "size-bytes", inMessage: "smaller than 4194304 bytes (4 MB)"},
 		"sizes before any parsing": {images: [][]byte{[]byte("not an image"), mixed[1], big}, rules: withMaxBytes(gptImage, 4<<20),
-			field: "images[2]", rule: "size-bytes", inMessage: "smaller than 4194304"},
+			field: "additionalImages[1]", rule: "size-bytes", inMessage: "smaller than 4194304"},
 		"mask size before parsing":            {images: [][]byte{[]byte("not an image")}, mask: big, rules: gptImage, field: FieldMask, rule: "size-bytes"},
-		"corrupt PNG data, second image":      {images: [][]byte{mixed[1], corruptPNG}, rules: gptImage, field: "images[1]", rule: "png", inMessage: "pixel data"},
+		"corrupt PNG data, second image":      {images: [][]byte{mixed[1], corruptPNG}, rules: gptImage, field: "additionalImages[0]", rule: "png", inMessage: "pixel data"},
 		"corrupt PNG data, first image, mask": {images: [][]byte{corruptPNG, mixed[1]}, mask: maskFor64x48, rules: gptImage, field: FieldImage, rule: "png", inMessage: "pixel data"},
-		"headers before pixels":               {images: [][]byte{corruptPixels(pngtest.PNG(64, 64, true, false)), pngtest.JPEG(64, 65)}, rules: withSquare(gptImage), field: "images[1]", rule: "square"},
+		"headers before pixels":               {images: [][]byte{corruptPixels(pngtest.PNG(64, 64, true, false)), pngtest.JPEG(64, 65)}, rules: withSquare(gptImage), field: "additionalImages[0]", rule: "square"},
 		"no images":                           {rules: gptImage, field: FieldImage, rule: "required", inMessage: "at least one input image"},
 		"second image over the side limit": {images: [][]byte{mixed[0], pngtest.WebP(65, 10)}, rules: withMaxSide(gptImage, 64),
-			field: "images[1]", rule: "dimensions-max", inMessage: "65x10 pixels"},
+			field: "additionalImages[0]", rule: "dimensions-max", inMessage: "65x10 pixels"},
 	}
 	for name, tc := range cases {
 		t.Run(name, tc.check)
@@ -264,8 +264,8 @@ func TestHugeHeadersRefusedWithoutAllocation(t *testing.T) {
 				t.Errorf("CheckEditInputs allocated %d bytes, want at most %d", n, headerAllocBound)
 			}
 			v, ok := errors.AsType[*Violation](err)
-			if !ok || v.Field != "images[1]" || v.Rule != tc.rule || !strings.Contains(v.Message, tc.inMessage) {
-				t.Fatalf("CheckEditInputs() = %v, want an images[1]/%s violation saying %q", err, tc.rule, tc.inMessage)
+			if !ok || v.Field != "additionalImages[0]" || v.Rule != tc.rule || !strings.Contains(v.Message, tc.inMessage) {
+				t.Fatalf("CheckEditInputs() = %v, want an additionalImages[0]/%s violation saying %q", err, tc.rule, tc.inMessage)
 			}
 		})
 	}
@@ -341,5 +341,5 @@ func ExampleCheckEditInputs() {
 	images := [][]byte{pngtest.PNG(64, 48, false, false), pngtest.JPEG(32, 32), []byte("GIF89a...")}
 	err := CheckEditInputs(images, nil, gptImage)
 	fmt.Println(err)
-	// Output: images[2]: is a GIF file; the model accepts png, webp, jpeg
+	// Output: additionalImages[1]: is a GIF file; the model accepts png, webp, jpeg
 }
