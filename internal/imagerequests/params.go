@@ -1,9 +1,13 @@
 package imagerequests
 
 import (
+	"fmt"
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/imagegen/imagegen-operator/internal/models"
+	"github.com/imagegen/imagegen-operator/internal/rules"
 )
 
 // Wait limits of the calls that create and wait, shared by the tools'
@@ -12,6 +16,46 @@ const (
 	DefaultWaitSeconds = 120
 	MaxWaitSeconds     = 900
 )
+
+// SizePattern is the form every size must have, the CRD's pattern on
+// spec.size (a test keeps the two equal): "auto" or WIDTHxHEIGHT with up to
+// five digits a side. Which sizes a model renders is the registry's rule,
+// checked after this one.
+const SizePattern = `^(auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4})$`
+
+var sizePattern = regexp.MustCompile(SizePattern)
+
+// Input names, as the MCP tools spell them (internal/rest renames some for
+// its own endpoints). The registry's field names (internal/models) are
+// the CRD's; these are what a caller of the tools sent.
+const (
+	FieldOutputFormat      = "output_format"
+	FieldOutputCompression = "output_compression"
+	// FieldAdditionalImages are an edit's input images after the first
+	// (spec.additionalImages); the registry's count of input images is
+	// reported on it, since that is the list a caller shortens.
+	FieldAdditionalImages = "additional_images"
+)
+
+// AdditionalImageField names additional image i (from 0), as a caller
+// indexes the list it sent: "additional_images[0]" is the edit's second
+// input image.
+func AdditionalImageField(i int) string {
+	return FieldAdditionalImages + "[" + strconv.Itoa(i) + "]"
+}
+
+// inputFieldOf is the input name of a registry field.
+func inputFieldOf(field string) string {
+	switch field {
+	case models.FieldOutputFormat:
+		return FieldOutputFormat
+	case models.FieldOutputCompression:
+		return FieldOutputCompression
+	case models.FieldInputImages:
+		return FieldAdditionalImages
+	}
+	return field
+}
 
 // Params are the model-relevant fields of a generate or edit call.
 type Params struct {
@@ -50,8 +94,13 @@ func (p Params) withDefaults(policy models.Policy) Params {
 
 // validateParams applies the model policy and the registry's rules, as
 // the controller does before any paid call, so a request that passes here
-// is admitted and called. Each error carries the registry's rule.
-// inputImages counts an edit's input images (0 for a generation).
+// is admitted and called. Each error carries the registry's rule, on the
+// input name the caller used. inputImages counts an edit's input images
+// (the image plus its additional images; 0 for a generation).
+//
+// A size not of the CRD's form breaks rule pattern, as the tools' schema
+// and admission say, whatever the model: that replaces the registry's
+// size error, so REST and MCP name the same rule for "huge".
 func validateParams(policy models.Policy, now time.Time, p Params, edit bool, inputImages int) InputErrors {
 	var errs InputErrors
 	for _, fe := range policy.Validate(models.Request{
@@ -59,7 +108,10 @@ func validateParams(policy models.Policy, now time.Time, p Params, edit bool, in
 		Quality: p.Quality, Background: p.Background, OutputFormat: p.OutputFormat,
 		OutputCompression: p.OutputCompression, Moderation: p.Moderation, InputImages: inputImages,
 	}, now) {
-		errs = append(errs, &InputError{Field: fe.Field, Rule: fe.Rule, Message: fe.Message})
+		if fe.Field == models.FieldSize && !sizePattern.MatchString(p.Size) {
+			fe.Rule, fe.Message = rules.Pattern, fmt.Sprintf("%q is not auto or WIDTHxHEIGHT (e.g. 1024x1024)", p.Size)
+		}
+		errs = append(errs, &InputError{Field: inputFieldOf(fe.Field), Rule: fe.Rule, Message: fe.Message})
 	}
 	return errs
 }
