@@ -70,6 +70,23 @@ func getREST(t *testing.T, token, path string) (int, restBody) {
 // multipartEdit builds a POST /edit_image with the given text fields and files.
 func multipartEdit(t *testing.T, fields map[string]string, files map[string][]byte) *http.Request {
 	t.Helper()
+	var parts []filePart
+	for k, data := range files {
+		parts = append(parts, filePart{k, data})
+	}
+	return multipartEditParts(t, fields, parts...)
+}
+
+// filePart is one file of a multipart edit; a field may repeat.
+type filePart struct {
+	name string
+	data []byte
+}
+
+// multipartEditParts builds a POST /edit_image with the given text fields
+// and file parts, in order.
+func multipartEditParts(t *testing.T, fields map[string]string, files ...filePart) *http.Request {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -77,12 +94,12 @@ func multipartEdit(t *testing.T, fields map[string]string, files map[string][]by
 			t.Fatal(err)
 		}
 	}
-	for k, data := range files {
-		fw, err := mw.CreateFormFile(k, k+".png")
+	for i, f := range files {
+		fw, err := mw.CreateFormFile(f.name, fmt.Sprintf("%s-%d", f.name, i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _ = fw.Write(data)
+		_, _ = fw.Write(f.data)
 	}
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
@@ -327,6 +344,10 @@ func TestRESTParamAtTopLevelSaysWhereItGoes(t *testing.T) {
 		t.Errorf("HTTP %d %+v, want 400 size/additionalProperties with a hint to put it under params", status, body.Error)
 	}
 	status, body = doREST(t, agentToken, jsonReq(jsonBody("x", `,"quality":"hd"`)))
+	if status != http.StatusBadRequest || body.Error.Field != "quality" || !strings.Contains(body.Error.Message, `"params": {"quality"`) {
+		t.Errorf("HTTP %d %+v, want 400 quality/additionalProperties with a hint to put it under params", status, body.Error)
+	}
+	status, body = doREST(t, agentToken, jsonReq(jsonBody("x", `,"style":"vivid"`)))
 	if status != http.StatusBadRequest || strings.Contains(body.Error.Message, "params") {
 		t.Errorf("HTTP %d %+v: a field params does not have must not be pointed there", status, body.Error)
 	}

@@ -3,7 +3,9 @@ package imagerequests
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/imagegen/imagegen-operator/internal/models"
@@ -92,26 +94,81 @@ func (p Params) withDefaults(policy models.Policy) Params {
 	return p
 }
 
+// Enums are the values each enumerated parameter may take at all, by input
+// name: every value any registry model takes, as the tools' schema and the
+// CRD's enums hold them (sorted). Which model takes which is the
+// registry's rule, checked after this one.
+func Enums() map[string][]string {
+	return map[string][]string{
+		models.FieldQuality:    union(func(m models.Model) []string { return m.Qualities }),
+		models.FieldBackground: union(func(m models.Model) []string { return m.Backgrounds }),
+		FieldOutputFormat:      union(func(m models.Model) []string { return m.OutputFormats }),
+		models.FieldModeration: union(func(m models.Model) []string { return m.Moderations }),
+	}
+}
+
+func union(values func(models.Model) []string) []string {
+	var out []string
+	for _, m := range models.All() {
+		for _, v := range values(m) {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // validateParams applies the model policy and the registry's rules, as
 // the controller does before any paid call, so a request that passes here
 // is admitted and called. Each error carries the registry's rule, on the
 // input name the caller used. inputImages counts an edit's input images
 // (the image plus its additional images; 0 for a generation).
 //
-// A size not of the CRD's form breaks rule pattern, as the tools' schema
-// and admission say, whatever the model: that replaces the registry's
-// size error, so REST and MCP name the same rule for "huge".
+// The form every interface checks before the registry (the tools' schema
+// and admission alike) comes first and replaces the registry's verdict on
+// the same field, so REST, MCP and kubectl name the same rule: a size not
+// of the CRD's pattern (rule pattern), a value outside every model's
+// values (enum; on an edit, moderation is the registry's "unsupported"
+// whatever its value) and a compression outside 0-100 (minimum, maximum).
 func validateParams(policy models.Policy, now time.Time, p Params, edit bool, inputImages int) InputErrors {
+	form := formErrors(p, edit)
 	var errs InputErrors
 	for _, fe := range policy.Validate(models.Request{
 		Model: p.Model, Edit: edit, Prompt: p.Prompt, N: p.N, Size: p.Size,
 		Quality: p.Quality, Background: p.Background, OutputFormat: p.OutputFormat,
 		OutputCompression: p.OutputCompression, Moderation: p.Moderation, InputImages: inputImages,
 	}, now) {
-		if fe.Field == models.FieldSize && !sizePattern.MatchString(p.Size) {
-			fe.Rule, fe.Message = rules.Pattern, fmt.Sprintf("%q is not auto or WIDTHxHEIGHT (e.g. 1024x1024)", p.Size)
+		field := inputFieldOf(fe.Field)
+		ie := &InputError{Field: field, Rule: fe.Rule, Message: fe.Message}
+		if f, ok := form[field]; ok {
+			ie = f
 		}
-		errs = append(errs, &InputError{Field: inputFieldOf(fe.Field), Rule: fe.Rule, Message: fe.Message})
+		errs = append(errs, ie)
 	}
 	return errs
+}
+
+// formErrors are the form rules p breaks, by input name.
+func formErrors(p Params, edit bool) map[string]*InputError {
+	out := map[string]*InputError{}
+	if p.Size != "" && !sizePattern.MatchString(p.Size) {
+		out[models.FieldSize] = &InputError{Field: models.FieldSize, Rule: rules.Pattern, Message: fmt.Sprintf("%q is not auto or WIDTHxHEIGHT (e.g. 1024x1024)", p.Size)}
+	}
+	enums := Enums()
+	for field, value := range map[string]string{models.FieldQuality: p.Quality, models.FieldBackground: p.Background, FieldOutputFormat: p.OutputFormat, models.FieldModeration: p.Moderation} {
+		if value == "" || slices.Contains(enums[field], value) || (edit && field == models.FieldModeration) {
+			continue
+		}
+		out[field] = &InputError{Field: field, Rule: rules.Enum, Message: fmt.Sprintf("%q is not one of %s", value, strings.Join(enums[field], ", "))}
+	}
+	if c := p.OutputCompression; c != nil && (*c < 0 || *c > 100) {
+		rule := rules.Maximum
+		if *c < 0 {
+			rule = rules.Minimum
+		}
+		out[FieldOutputCompression] = &InputError{Field: FieldOutputCompression, Rule: rule, Message: fmt.Sprintf("must be between 0 and 100, got %d", *c)}
+	}
+	return out
 }

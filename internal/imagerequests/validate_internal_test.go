@@ -68,6 +68,15 @@ func TestValidateParams(t *testing.T) {
 		"size huge on dall-e-2":    {p: Params{Prompt: "x", Size: "huge"}, field: "size", rule: "pattern"},
 		"size 0x0 on gpt-image-2":  {policy: gpt2, p: Params{Prompt: "x", Size: "0x16"}, field: "size", rule: "pattern"},
 		"size 300x300 on dall-e-2": {p: Params{Prompt: "x", Size: "300x300"}, field: "size", rule: "enum"},
+		// A value no model takes is the schema's and admission's enum, even
+		// on a model that takes no such parameter (the registry's
+		// "unsupported"); a compression out of range is their maximum.
+		"background black on dall-e-2":  {p: Params{Prompt: "x", Background: "black"}, field: "background", rule: "enum"},
+		"background opaque on dall-e-2": {p: Params{Prompt: "x", Background: "opaque"}, field: "background", rule: "unsupported"},
+		"compression 101 on dall-e-2":   {p: Params{Prompt: "x", OutputCompression: ptrInt(101)}, field: "output_compression", rule: "maximum"},
+		"compression -1 on jpeg":        {policy: gpt2, p: Params{Prompt: "x", OutputFormat: "jpeg", OutputCompression: ptrInt(-1)}, field: "output_compression", rule: "minimum"},
+		"moderation none on edit":       {policy: gpt2, edit: true, p: Params{Prompt: "x", Moderation: "none"}, field: "moderation", rule: "unsupported"},
+		"moderation none":               {policy: gpt2, p: Params{Prompt: "x", Moderation: "none"}, field: "moderation", rule: "enum"},
 	}
 	for name, tc := range cases {
 		inputs := tc.inputs
