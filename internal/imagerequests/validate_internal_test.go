@@ -179,3 +179,27 @@ func TestServiceAccountNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestNeedsStore: without an artifact store a base64-only model is refused
+// on its name, and additional images (which the input Secret cannot
+// carry) on theirs, whatever the model.
+func TestNeedsStore(t *testing.T) {
+	for _, tc := range []struct {
+		model       string
+		additional  int
+		field, rule string
+	}{
+		{models.DALLE2, 0, "", ""},
+		{models.GPTImage2, 0, "model", "artifactStore"},
+		{models.GPTImage2, 3, "model", "artifactStore"},
+		{models.DALLE2, 1, "additional_images", "artifactStore"},
+	} {
+		errs := needsStore(tc.model, tc.additional)
+		switch {
+		case tc.field == "" && len(errs) > 0:
+			t.Errorf("%s with %d additional: %v", tc.model, tc.additional, errs)
+		case tc.field != "" && (len(errs) != 1 || errs[0].Field != tc.field || errs[0].Rule != tc.rule):
+			t.Errorf("%s with %d additional: %v, want %s/%s", tc.model, tc.additional, errs, tc.field, tc.rule)
+		}
+	}
+}
