@@ -15,6 +15,7 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
 	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
+	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/internal/rest"
 )
 
@@ -350,5 +351,42 @@ func TestRESTParamAtTopLevelSaysWhereItGoes(t *testing.T) {
 	status, body = doREST(t, agentToken, jsonReq(jsonBody("x", `,"style":"vivid"`)))
 	if status != http.StatusBadRequest || strings.Contains(body.Error.Message, "params") {
 		t.Errorf("HTTP %d %+v: a field params does not have must not be pointed there", status, body.Error)
+	}
+}
+
+// TestRESTTakesTheLongestPrompt: a prompt as long as any model takes
+// (32000 characters for the GPT image models), in characters of several
+// bytes and escaped in JSON, reaches the service on both endpoints (which
+// here refuses the model for want of a store, by name) rather than being
+// cut off by a body or field limit; one character more is maxLength.
+func TestRESTTakesTheLongestPrompt(t *testing.T) {
+	var longest int
+	for _, m := range models.All() {
+		longest = max(longest, m.MaxPromptChars)
+	}
+	prompt := strings.Repeat("😀", longest) // 4 bytes in UTF-8, 12 as a JSON surrogate pair
+	escaped := strings.Repeat(`\ud83d\ude00`, longest)
+	png := pngtest.PNG(64, 64, true, true)
+	for _, tc := range []struct {
+		name        string
+		req         func(*testing.T) *http.Request
+		field, rule string
+	}{
+		{"generate, escaped", func(*testing.T) *http.Request {
+			return jsonReq(`{"prompt":"` + escaped + `","params":{"model":"gpt-image-2"}}`)
+		}, "params.model", "artifactStore"},
+		{"edit", func(t *testing.T) *http.Request {
+			return multipartEdit(t, map[string]string{"prompt": prompt, "model": "gpt-image-2"}, map[string][]byte{"image_file": png})
+		}, "model", "artifactStore"},
+		{"edit, one character more", func(t *testing.T) *http.Request {
+			return multipartEdit(t, map[string]string{"prompt": prompt + "😀", "model": "gpt-image-2"}, map[string][]byte{"image_file": png})
+		}, "prompt", "maxLength"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := doREST(t, agentToken, tc.req(t))
+			if status != http.StatusBadRequest || body.Error.Field != tc.field || body.Error.Rule != tc.rule {
+				t.Errorf("HTTP %d %+v, want 400 %s/%s", status, body.Error, tc.field, tc.rule)
+			}
+		})
 	}
 }

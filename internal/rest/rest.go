@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -33,13 +34,37 @@ const (
 	PathImageRequests = "/image_requests/"
 )
 
-// Limits of the REST bodies.
+// Limits of the REST bodies. The prompt is the one large text field: the
+// longest any model takes (32000 characters for the GPT image models) must
+// reach the service, which refuses it by name (maxLength,
+// controlCharacters) rather than have the transport cut it off.
 const (
-	maxJSONBody      = 64 << 10
+	// maxFormFieldSize bounds a multipart text field other than the prompt.
 	maxFormFieldSize = 8 << 10
+	// bodyOverhead is what a body holds besides the prompt.
+	bodyOverhead = 64 << 10
 	// defaultRetryAfter is sent with a 429 when the upstream's wait is not known.
 	defaultRetryAfter = 60 * time.Second
 )
+
+// maxPromptBytes bounds the prompt as sent: in a multipart field, UTF-8 (at
+// most 4 bytes a character); in JSON, escaped (at most 12 bytes a
+// character: a surrogate pair as \uXXXX\uXXXX).
+func maxPromptBytes(escaped bool) int64 {
+	perChar := int64(utf8.UTFMax)
+	if escaped {
+		perChar = 12
+	}
+	var chars int
+	for _, m := range models.All() {
+		chars = max(chars, m.MaxPromptChars)
+	}
+	return perChar * int64(chars)
+}
+
+// maxJSONBody bounds a POST /generate_image body: the longest prompt
+// escaped, and the rest.
+func maxJSONBody() int64 { return maxPromptBytes(true) + bodyOverhead }
 
 // Handler serves the REST endpoints over the imagerequests service. The
 // listener (internal/httpserver) authenticates the caller, paces bodies
@@ -147,7 +172,7 @@ var (
 // Generate is POST /generate_image.
 func (s *Handler) Generate(w http.ResponseWriter, r *http.Request) {
 	caller := imagerequests.CallerFrom(r.Context())
-	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody())
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		s.writeBodyError(w, "generate_image", err)
@@ -302,9 +327,13 @@ func (s *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 				httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.Unique, Message: "is given more than once"})
 				return
 			}
-			data, err := readPart(part, maxFormFieldSize)
+			limit := int64(maxFormFieldSize)
+			if name == "prompt" {
+				limit = maxPromptBytes(false)
+			}
+			data, err := readPart(part, limit)
 			if err != nil {
-				s.writePartError(w, name, maxFormFieldSize, err)
+				s.writePartError(w, name, limit, err)
 				return
 			}
 			fields[name] = string(data)
