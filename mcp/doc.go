@@ -18,6 +18,8 @@
 //   - tools.go, tools_create.go, tools_read.go: the image tools; tools_models.go:
 //     list_models (the registry, from imagerequests.Catalog); decode.go: an
 //     edit's base64 inputs; schema.go: their input and output schemas;
+//     modeldocs.go: the registry's rules as the schemas' bounds and
+//     per-model descriptions, under the operator's model policy;
 //     schemaerrors.go: the SDK's schema errors in our words.
 //   - result.go, progress.go, preview.go: results, notifications/progress and
 //     include_preview thumbnails.
