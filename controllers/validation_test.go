@@ -44,6 +44,8 @@ func TestAdmissionRejects(t *testing.T) {
 		"extra images on generate": {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", AdditionalImages: []imagesv1alpha1.ImageSource{*cmRef("m", "k")}}, wantMsg: []string{"additionalImages is only allowed when operation is Edit"}},
 		"16 extra images":          {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit, Image: cmRef("m", "k"), AdditionalImages: slices.Repeat([]imagesv1alpha1.ImageSource{*cmRef("m", "k")}, 16)}, wantMsg: []string{"spec.additionalImages", "15"}},
 		"webp on dall-e-2":         {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Model: "dall-e-2", OutputFormat: "webp"}, wantMsg: []string{"dall-e-2 takes no background, outputFormat"}},
+		"quality on dall-e-2":      {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Model: "dall-e-2", Quality: "high"}, wantMsg: []string{"quality: dall-e-2 takes only standard (rule enum)"}},
+		"extra images on dall-e-2": {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Model: "dall-e-2", Operation: edit, Image: cmRef("m", "k"), AdditionalImages: []imagesv1alpha1.ImageSource{*cmRef("m", "k")}}, wantMsg: []string{"(rule maxItems)"}},
 		"gpt-image-2 fields":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: strings.Repeat("p", 2000), Model: "gpt-image-2", Size: "2048x1152", Quality: "high", Background: "opaque", OutputFormat: "webp", OutputCompression: ptrTo(int32(80)), Moderation: "low"}, wantMsg: nil},
 		"unknown model":            {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Model: "dall-e-5"}, wantMsg: []string{"spec.model", "dall-e-2"}},
 		"edit without image":       {spec: imagesv1alpha1.ImageRequestSpec{Prompt: "x", Operation: edit}, wantMsg: []string{"image is required when operation is Edit"}},

@@ -137,8 +137,8 @@ func TestMCPAndRESTAgreeOnInvalidInputs(t *testing.T) {
 	// the rule too: kubectl (the API server) must then name the same one.
 	// Admission does not know the registry's per-model rules beyond
 	// dall-e-2's (custom sizes, qualities by model, retirement, the store,
-	// the inputs' bytes), and refuses dall-e-2's additional images as
-	// "unsupported" where the registry counts them (maxItems).
+	// the inputs' bytes); for dall-e-2, named, its CEL rules say what the
+	// registry says (quality enum, additional images maxItems).
 	dalle2 := "dall-e-2"
 	editSpec := func(spec imagesv1alpha1.ImageRequestSpec) imagesv1alpha1.ImageRequestSpec {
 		spec.Operation = imagesv1alpha1.OperationEdit
@@ -161,7 +161,10 @@ func TestMCPAndRESTAgreeOnInvalidInputs(t *testing.T) {
 		"compression over 100":             {Model: dalle2, Prompt: "x", OutputCompression: ptr.To[int32](101)},
 		"compression without jpeg or webp": {Model: "gpt-image-2", Prompt: "x", OutputCompression: ptr.To[int32](50)},
 		"transparent jpeg":                 {Model: "gpt-image-2", Prompt: "x", Background: "transparent", OutputFormat: "jpeg"},
-		"moderation on edit":               editSpec(imagesv1alpha1.ImageRequestSpec{Model: dalle2, Prompt: "x", Moderation: "low"}),
+		"quality dall-e-2 does not take":   {Model: dalle2, Prompt: "x", Quality: "high"},
+		"2 input images on dall-e-2": editSpec(imagesv1alpha1.ImageRequestSpec{Model: dalle2, Prompt: "x",
+			AdditionalImages: []imagesv1alpha1.ImageSource{{ConfigMapKeyRef: &imagesv1alpha1.KeyReference{Name: "in", Key: "more.png"}}}}),
+		"moderation on edit": editSpec(imagesv1alpha1.ImageRequestSpec{Model: dalle2, Prompt: "x", Moderation: "low"}),
 		"17 input images": editSpec(imagesv1alpha1.ImageRequestSpec{Model: "gpt-image-2", Prompt: "x",
 			AdditionalImages: slices.Repeat([]imagesv1alpha1.ImageSource{{ConfigMapKeyRef: &imagesv1alpha1.KeyReference{Name: "in", Key: "more.png"}}}, 16)}),
 	}

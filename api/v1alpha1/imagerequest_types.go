@@ -86,7 +86,9 @@ type ImageSource struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.background) || self.background != 'transparent' || !has(self.outputFormat) || self.outputFormat != 'jpeg'",message="a transparent background requires outputFormat png or webp (rule requires)"
 // +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || size(self.prompt) <= 1000",message="prompt: dall-e-2 allows at most 1000 characters (rule maxLength)"
 // +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || !has(self.size) || self.size in ['256x256', '512x512', '1024x1024']",message="size: dall-e-2 takes 256x256, 512x512 or 1024x1024 (rule enum)"
-// +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || !(has(self.background) || has(self.outputFormat) || has(self.outputCompression) || has(self.moderation) || has(self.additionalImages))",message="dall-e-2 takes no background, outputFormat, outputCompression, moderation or additionalImages (rule unsupported)"
+// +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || !(has(self.background) || has(self.outputFormat) || has(self.outputCompression) || has(self.moderation))",message="dall-e-2 takes no background, outputFormat, outputCompression or moderation (rule unsupported)"
+// +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || !has(self.quality) || self.quality == 'standard'",message="quality: dall-e-2 takes only standard (rule enum)"
+// +kubebuilder:validation:XValidation:rule="!has(self.model) || self.model != 'dall-e-2' || !has(self.additionalImages)",message="additionalImages: dall-e-2 takes one input image, so none here (rule maxItems)"
 type ImageRequestSpec struct {
 	// operation is Generate (from a prompt) or Edit (repaint part of an image).
 	// +kubebuilder:default=Generate
