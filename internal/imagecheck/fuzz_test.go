@@ -38,6 +38,10 @@ func FuzzCheckEdit(f *testing.F) {
 		}
 	}
 	f.Add(pngtest.PaletteBomb(pngtest.BombSide), []byte(nil), true)
+	// The other formats DALL-E 2 refuses (FuzzCheckEditInputs takes them).
+	f.Add(pngtest.JPEG(fixtureSide, fixtureSide), []byte(nil), false)
+	f.Add(pngtest.WebP(fixtureSide, fixtureSide), []byte(nil), false)
+	f.Add(opaque, pngtest.WebP(fixtureSide, fixtureSide), false)
 
 	rules := Rules{MaxBytes: 4 << 20, MaxSide: 4096} // not square, so more inputs get past the header
 	f.Fuzz(func(t *testing.T, image, mask []byte, repairCRCs bool) {

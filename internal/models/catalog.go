@@ -99,6 +99,8 @@ func gptImage(name string, qualities []string, sizes *SizeRule, prices *TokenPri
 		// same dimensions as image" (the first image when there are
 		// several). No transparency is required of the images themselves.
 		MaxMaskBytes: 4 << 20,
+		// "safety_identifier ... replaces the user field" for them.
+		SafetyIdentifier: true,
 		// "GPT image models ... always return base64-encoded images";
 		// response_format is refused.
 		Output:      OutputBase64,
@@ -179,10 +181,13 @@ var registry = func() map[string]Model {
 		MaxInputBytes:  4 << 20,
 		MaxMaskBytes:   4 << 20,
 		SquareInput:    true,
-		MaxInputSide:   4096, // the upstream refuses inputs over 4096x4096
-		Output:         OutputURL,
-		URLValidity:    60 * time.Minute,
-		PriceModel:     PricePerImage,
+		// "If mask is not provided, image must have transparency, which
+		// will be used as the mask."
+		TransparentInput: true,
+		MaxInputSide:     4096, // the upstream refuses inputs over 4096x4096
+		Output:           OutputURL,
+		URLValidity:      60 * time.Minute,
+		PriceModel:       PricePerImage,
 		PriceUSDPerImage: map[string]float64{
 			"256x256":   0.016,
 			"512x512":   0.018,

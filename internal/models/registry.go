@@ -114,6 +114,15 @@ type Model struct {
 	MaxMaskBytes int64
 	// SquareInput says edit inputs must be square.
 	SquareInput bool
+	// TransparentInput says an edit without a mask needs transparent
+	// pixels in its image: they mark what to repaint (dall-e-2). The GPT
+	// image models repaint from the prompt and need none
+	// (imagecheck.Rules.TransparencyOptional is its negation).
+	TransparentInput bool
+	// SafetyIdentifier says the model takes the end-user identifier as
+	// safety_identifier, which replaced user for the GPT image models;
+	// otherwise it is sent as user.
+	SafetyIdentifier bool
 	// MaxInputSide bounds each side of an edit's image and mask, in pixels.
 	// It is checked from the PNG header before any pixel is inflated, so it
 	// also bounds the memory a check of an input takes. 0 means the

@@ -76,6 +76,14 @@ const (
 	InlineSize = "inlineSize"
 	// Base64: an MCP upload is not valid base64.
 	Base64 = "base64"
+	// Format: an input image is in a format the model does not take (the
+	// message names those it does). A model that takes PNG only names the
+	// PNG rule instead, as it always has.
+	Format = "format"
+	// JPEG and WebP: an input that opens as a JPEG or WebP file is not a
+	// valid one (a truncated or garbled header); PNG's counterpart is PNG.
+	JPEG = "jpeg"
+	WebP = "webp"
 )
 
 // Rules of an input referenced in the artifact store (spec.image.artifactRef,

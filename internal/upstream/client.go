@@ -16,6 +16,8 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+
+	"github.com/imagegen/imagegen-operator/internal/rules"
 )
 
 // Config says where the upstream is and how to authenticate.
@@ -72,18 +74,40 @@ func newTransport() *http.Transport {
 }
 
 // Request is one generate or edit call.
+//
+// Every field added for the GPT image models is omitted from the wire when
+// it has its zero value, so a DALL-E 2 request that sets none of them is
+// sent exactly as before they existed. Which of them a model takes is the
+// model registry's (internal/models) business: this client sends what it
+// is given.
 type Request struct {
 	Model  string
 	Prompt string
 	N      int
 	Size   string
-	// User is forwarded as OpenAI's end-user identifier.
+	// User is forwarded as OpenAI's end-user identifier, `user`: what
+	// DALL-E 2 takes. The GPT image models replace it with
+	// SafetyIdentifier; the caller picks which one to fill per model, and
+	// both are sent when both are set.
 	User string
+	// SafetyIdentifier is sent as `safety_identifier`, the GPT image
+	// models' replacement for `user`; "" sends nothing.
+	SafetyIdentifier string
 	// ClientRequestID is sent as X-Client-Request-Id so a call can be traced
 	// on both sides (the controller uses <uid>/<attempt>).
 	ClientRequestID string
-	// Image and Mask are PNG bytes for an edit; Image nil means generate.
-	Image, Mask []byte
+	// Image is the one input image of an edit, as DALL-E 2 takes it; Images
+	// are all an edit's input images (the GPT image models take several),
+	// first the one Mask applies to. Set one of them, not both: either
+	// makes the call an edit, and neither a generation. Each image is
+	// PNG, JPEG or WebP, and its part is named and typed by the format its
+	// bytes start with ("image.png", "image-1.jpg", ...); anything else
+	// is refused before sending (KindConfig), as the API would refuse it.
+	// One image goes as the form field `image`, several as `image[]`.
+	Image  []byte
+	Images [][]byte
+	// Mask is the PNG mask of an edit; nil sends none.
+	Mask []byte
 	// ResponseFormat is FormatURL (also when empty) or FormatB64JSON: the
 	// images come back inline, which saves whoever keeps them a download
 	// and a second round trip (DALL-E 2 and the simulator support both).
@@ -92,6 +116,28 @@ type Request struct {
 	// models refuse the parameter (400 unknown_parameter) and always answer
 	// in base64. ResponseFormat is ignored then.
 	OmitResponseFormat bool
+	// Quality is `quality` ("low", "medium", "high", "auto", and "xhigh"
+	// or "max" on the models that have them); "" sends nothing.
+	Quality string
+	// Background is `background` ("transparent", "opaque", "auto"); ""
+	// sends nothing.
+	Background string
+	// OutputFormat is `output_format` ("png", "jpeg", "webp"), the
+	// encoding of the returned images; "" sends nothing (png).
+	OutputFormat string
+	// OutputCompression is `output_compression` (0-100, jpeg and webp
+	// only); nil sends nothing, so 0 can be asked for.
+	OutputCompression *int
+	// Moderation is `moderation` ("low", "auto") of a generation; ""
+	// sends nothing. The edits endpoint has no such parameter (openai-go's
+	// ImageEditParams has none), so an edit with it is a caller bug and
+	// is refused before sending (KindConfig).
+	Moderation string
+}
+
+// isEdit reports whether req is an edit: it has an input image.
+func (req Request) isEdit() bool {
+	return req.Image != nil || len(req.Images) > 0
 }
 
 // Response formats of Request.ResponseFormat.
@@ -163,11 +209,25 @@ type Image struct {
 	B64JSON string
 }
 
-// Do makes one call: an edit when req.Image is set, a generation otherwise.
-// Errors are *Error.
+// Do makes one call: an edit when req.Image or req.Images is set, a
+// generation otherwise. Errors are *Error.
 func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
 	if f := req.ResponseFormat; f != "" && f != FormatURL && f != FormatB64JSON {
 		return nil, &Error{Kind: KindConfig, Message: fmt.Sprintf("response format %q is neither %q nor %q", f, FormatURL, FormatB64JSON)}
+	}
+	// The parameters are built before the key is read: a request that
+	// cannot be sent fails as itself, whatever the state of the key.
+	var (
+		edit     openai.ImageEditParams
+		generate openai.ImageGenerateParams
+	)
+	if req.isEdit() {
+		var paramErr *Error
+		if edit, paramErr = editParams(req); paramErr != nil {
+			return nil, paramErr
+		}
+	} else {
+		generate = generateParams(req)
 	}
 	key, err := c.keys.Key()
 	if err != nil {
@@ -191,10 +251,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
 	}
 
 	var resp *openai.ImagesResponse
-	if req.Image != nil {
-		resp, err = c.sdk.Images.Edit(ctx, editParams(req), opts...)
+	if req.isEdit() {
+		resp, err = c.sdk.Images.Edit(ctx, edit, opts...)
 	} else {
-		resp, err = c.sdk.Images.Generate(ctx, generateParams(req), opts...)
+		resp, err = c.sdk.Images.Generate(ctx, generate, opts...)
 	}
 	if err != nil {
 		e := classify(err)
@@ -227,26 +287,51 @@ func generateParams(req Request) openai.ImageGenerateParams {
 		N:              openai.Int(int64(req.N)),
 		Size:           openai.ImageGenerateParamsSize(req.Size),
 		ResponseFormat: openai.ImageGenerateParamsResponseFormat(responseFormat(req)),
+		// The string options are omitted when "" (omitzero).
+		Quality:      openai.ImageGenerateParamsQuality(req.Quality),
+		Background:   openai.ImageGenerateParamsBackground(req.Background),
+		OutputFormat: openai.ImageGenerateParamsOutputFormat(req.OutputFormat),
+		Moderation:   openai.ImageGenerateParamsModeration(req.Moderation),
+	}
+	if req.OutputCompression != nil {
+		p.OutputCompression = openai.Int(int64(*req.OutputCompression))
 	}
 	if req.User != "" {
-		// openai-go deprecates "user" for "safety_identifier"; DALL-E 2's
-		// API (and the simulator) take "user", and changing what goes on
-		// the wire is a decision of its own.
+		// openai-go deprecates "user" for "safety_identifier", but DALL-E
+		// 2's API (and the simulator) take "user": the caller picks.
 		p.User = openai.String(req.User) //nolint:staticcheck // SA1019, see above.
+	}
+	if req.SafetyIdentifier != "" {
+		p.SafetyIdentifier = openai.String(req.SafetyIdentifier)
 	}
 	return p
 }
 
-func editParams(req Request) openai.ImageEditParams {
-	p := openai.ImageEditParams{
-		Prompt: req.Prompt,
-		// A bare reader would be sent as application/octet-stream, which the
-		// API rejects: name the part and its type.
-		Image:          openai.ImageEditParamsImageUnion{OfFile: openai.File(bytes.NewReader(req.Image), "image.png", "image/png")},
+// editParams builds an edit's form, or a KindConfig *Error for a request
+// that is a caller bug (see Request).
+func editParams(req Request) (openai.ImageEditParams, *Error) {
+	var p openai.ImageEditParams
+	if req.Moderation != "" {
+		return p, configError("moderation", rules.Unsupported,
+			"the edits endpoint takes no moderation parameter; only generations do")
+	}
+	image, err := editImages(req)
+	if err != nil {
+		return p, err
+	}
+	p = openai.ImageEditParams{
+		Prompt:         req.Prompt,
+		Image:          image,
 		Model:          openai.ImageModel(req.Model),
 		N:              openai.Int(int64(req.N)),
 		Size:           openai.ImageEditParamsSize(req.Size),
 		ResponseFormat: openai.ImageEditParamsResponseFormat(responseFormat(req)),
+		Quality:        openai.ImageEditParamsQuality(req.Quality),
+		Background:     openai.ImageEditParamsBackground(req.Background),
+		OutputFormat:   openai.ImageEditParamsOutputFormat(req.OutputFormat),
+	}
+	if req.OutputCompression != nil {
+		p.OutputCompression = openai.Int(int64(*req.OutputCompression))
 	}
 	if req.Mask != nil {
 		p.Mask = openai.File(bytes.NewReader(req.Mask), "mask.png", "image/png")
@@ -254,7 +339,10 @@ func editParams(req Request) openai.ImageEditParams {
 	if req.User != "" {
 		p.User = openai.String(req.User) //nolint:staticcheck // SA1019, as in generateParams.
 	}
-	return p
+	if req.SafetyIdentifier != "" {
+		p.SafetyIdentifier = openai.String(req.SafetyIdentifier)
+	}
+	return p, nil
 }
 
 // responseFormat is what goes on the wire for req.ResponseFormat; ""

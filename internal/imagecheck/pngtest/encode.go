@@ -2,7 +2,9 @@
 // depth, interlaced or not, and the hostile files (decompression bombs,
 // broken chunks) the input checks must refuse. The standard library's
 // encoder picks the colour type itself and cannot write most of these.
-// Only tests import this package.
+// It also builds the JPEG and WebP inputs the GPT image models take, and
+// headers of those that lie about their size (formats.go). Only tests
+// import this package.
 package pngtest
 
 import (
