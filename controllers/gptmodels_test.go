@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"image"
+	"image/color/palette"
 	"image/gif"
 	"net/http"
 	"slices"
@@ -170,7 +171,7 @@ func TestGPTImageModels(t *testing.T) {
 
 	t.Run("bad additional inputs are refused before any call", func(t *testing.T) {
 		var gifBuf bytes.Buffer
-		if err := gif.Encode(&gifBuf, image.NewPaletted(image.Rect(0, 0, 32, 32), nil), nil); err != nil {
+		if err := gif.Encode(&gifBuf, image.NewPaletted(image.Rect(0, 0, 32, 32), palette.Plan9), nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := gifBuf.Bytes(); !bytes.HasPrefix(got, []byte("GIF8")) {
