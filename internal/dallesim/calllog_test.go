@@ -41,7 +41,8 @@ func TestCallLogRecordsParameters(t *testing.T) {
 
 	dallePrompt := "a lighthouse, logged for dall-e-2"
 	if _, err := client.Images.Generate(context.Background(), openai.ImageGenerateParams{
-		Prompt: dallePrompt, Model: "dall-e-2", Size: "256x256", ResponseFormat: "url", User: openai.String("user-8"),
+		Prompt: dallePrompt, Model: "dall-e-2", Size: "256x256", ResponseFormat: "url",
+		User: openai.String("user-8"), //nolint:staticcheck // SA1019: DALL-E 2 takes "user".
 	}); err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
