@@ -58,16 +58,16 @@ lint: golangci-lint ## Run golangci-lint with .golangci.yml (builds it into bin/
 	$(GOLANGCI_LINT) run ./... $(LINT_FLAGS)
 
 .PHONY: test
-test: manifests generate setup-envtest setup-seaweedfs ## Run all tests against a local envtest control plane, the DALL-E 2 simulator and a SeaweedFS S3 server.
+test: manifests generate setup-envtest setup-seaweedfs ## Run all tests against a local envtest control plane, the Images API simulator and a SeaweedFS S3 server.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" SEAWEEDFS_BIN="$(SEAWEEDFS_BIN)" go test ./... $(TEST_FLAGS)
 	go test ./internal/imagecheck -run '^$$' -fuzz FuzzCheckEdit -fuzztime 10s
 
 .PHONY: dev
-dev: manifests generate setup-envtest ## Run a local control plane, the CRDs, the simulator and the operator (Ctrl-C stops all).
+dev: manifests generate setup-envtest ## Run a local control plane, the CRDs, the simulator, an artifact store and the operator (default model gpt-image-2; Ctrl-C stops all).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/dev $(DEV_FLAGS)
 
 .PHONY: simulator
-simulator: ## Run the DALL-E 2 API simulator alone on 127.0.0.1:8089.
+simulator: ## Run the Images API simulator (DALL-E 2 and the GPT image models, realistic latencies) alone on 127.0.0.1:8089.
 	go run ./hack/dallesim --listen 127.0.0.1:8089 $(SIM_FLAGS)
 
 .PHONY: bench

@@ -2,8 +2,10 @@ package controllers_test
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,13 +14,20 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/artifacts"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // TestSamples applies config/samples/ as `kubectl apply -f config/samples/`
-// would and expects every ImageRequest in it to end with image URLs.
+// would under `make dev`, whose operator runs with an artifact store (the
+// GPT image models return base64 only) and the dev model policy (default
+// gpt-image-2, dall-e-2 declared still served), and expects every
+// ImageRequest in it to end with images of the model and format it asked
+// for, served at their URLs.
 func TestSamples(t *testing.T) {
 	begin(t)
+	runManagerWithStore(t, fileBucket(t), artifacts.URLModeOperator, localenv.UseSimulatorModels)
 	files, err := filepath.Glob(filepath.Join(localenv.RepoRoot(), "config", "samples", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no samples found: %v", err)
@@ -59,8 +68,36 @@ func TestSamples(t *testing.T) {
 	}
 	for _, created := range requests {
 		ir := waitTerminal(t, created)
-		if ir.Status.Phase != imagesv1alpha1.PhaseSucceeded || len(ir.Status.Images) == 0 || ir.Status.Images[0].URL == "" {
+		if ir.Status.Phase != imagesv1alpha1.PhaseSucceeded || len(ir.Status.Images) == 0 {
 			t.Fatalf("sample %s: phase=%s images=%d (%s)", ir.Name, ir.Status.Phase, len(ir.Status.Images), ir.Status.Message)
+		}
+		checkSampleResult(t, ir)
+	}
+}
+
+// checkSampleResult: the request ran on the model it names (or the dev
+// default), was priced, and each image's URL serves bytes of the format
+// the spec asked for (png when it names none).
+func checkSampleResult(t *testing.T, ir *imagesv1alpha1.ImageRequest) {
+	t.Helper()
+	wantModel := cmp.Or(ir.Spec.Model, models.ConfiguredDefaultModel)
+	if ir.Status.Model != wantModel {
+		t.Errorf("sample %s: status.model %q, want %q", ir.Name, ir.Status.Model, wantModel)
+	}
+	if ir.Status.EstimatedCostUSD == "" {
+		t.Errorf("sample %s: no status.estimatedCostUSD", ir.Name)
+	}
+	if m, _ := models.Lookup(wantModel); m.PriceModel == models.PricePerToken && ir.Status.Usage == nil {
+		t.Errorf("sample %s: %s is priced per token but status.usage is empty", ir.Name, wantModel)
+	}
+	wantType := "image/" + cmp.Or(ir.Spec.OutputFormat, "png")
+	for i, img := range ir.Status.Images {
+		if img.ContentType != wantType {
+			t.Errorf("sample %s image %d: contentType %q, want %q", ir.Name, i, img.ContentType, wantType)
+		}
+		status, _, body := get(t, img.URL)
+		if got := http.DetectContentType(body); status != http.StatusOK || got != wantType {
+			t.Errorf("sample %s image %d: GET %s: %d, bytes sniffed as %q; want 200 and %q", ir.Name, i, img.URL, status, got, wantType)
 		}
 	}
 }

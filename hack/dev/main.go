@@ -1,7 +1,10 @@
 // Command dev runs the whole operator on one machine for `make dev`: a local
 // control plane (kube-apiserver and etcd built by hack/setup-envtest.sh) with
-// the CRDs installed, the DALL-E 2 simulator (unless a real upstream is
-// named), and the manager. It writes a kubeconfig, prints what to type next,
+// the CRDs installed, the Images API simulator (unless a real upstream is
+// named), a local artifact store and the manager. Requests that name no
+// model get the manager's --default-model (gpt-image-2); in front of the
+// simulator dall-e-2 is declared still served (--serve-retired-models), as
+// the simulator serves it. It writes a kubeconfig, prints what to type next,
 // and stops everything on Ctrl-C.
 package main
 
@@ -16,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,16 +41,19 @@ func main() {
 
 func run() error {
 	var (
-		opts       manager.Options
-		stateDir   string
-		simListen  string
-		simLatency time.Duration
+		opts            manager.Options
+		stateDir        string
+		simListen       string
+		simLatency      time.Duration
+		simModelLatency string
 	)
 	fs := flag.CommandLine
 	opts.BindFlags(fs)
 	fs.StringVar(&stateDir, "state-dir", filepath.Join(localenv.RepoRoot(), ".dev"), "Where the kubeconfig is written.")
-	fs.StringVar(&simListen, "sim-listen", "127.0.0.1:8089", "Address of the DALL-E 2 simulator, started unless --openai-base-url (or $OPENAI_BASE_URL) names an upstream.")
-	fs.DurationVar(&simLatency, "sim-latency", 2*time.Second, "Latency the simulator adds to each call, like the real API's.")
+	fs.StringVar(&simListen, "sim-listen", "127.0.0.1:8089", "Address of the Images API simulator, started unless --openai-base-url (or $OPENAI_BASE_URL) names an upstream.")
+	fs.DurationVar(&simLatency, "sim-latency", 2*time.Second, "Latency the simulator adds to each call of every model (short, for a quick dev loop).")
+	fs.StringVar(&simModelLatency, "sim-model-latency", "none",
+		`Per-model simulator latency replacing --sim-latency: "none", "realistic" (the real models' tens of seconds, see dallesim.RealisticModelLatency) or model=duration[..max],... as hack/dallesim's --model-latency.`)
 	zapOpts := zap.Options{Development: true}
 	zapOpts.BindFlags(fs)
 	flag.Parse()
@@ -95,7 +102,11 @@ func run() error {
 
 	upstreamDesc := opts.OpenAIBaseURL
 	if opts.OpenAIBaseURL == "" {
-		sim, stopSim, err := startSimulator(simListen, simLatency)
+		modelLatency, err := dallesim.ParseModelLatency(simModelLatency)
+		if err != nil {
+			return fmt.Errorf("--sim-model-latency: %w", err)
+		}
+		sim, stopSim, err := startSimulator(simListen, simLatency, modelLatency)
 		if err != nil {
 			return err
 		}
@@ -104,7 +115,20 @@ func run() error {
 		if opts.OpenAIAPIKey == "" && opts.OpenAIAPIKeyFile == "" {
 			opts.OpenAIAPIKey = "sk-dev-simulator"
 		}
-		upstreamDesc = fmt.Sprintf("DALL-E 2 simulator at %s (latency %s; admin API %s/sim/stats)", sim, simLatency, sim)
+		// The simulator still serves dall-e-2 (retired at OpenAI): declare
+		// it, unless the command line says otherwise.
+		if !flagSet(fs, "serve-retired-models") {
+			localenv.UseSimulatorModels(&opts)
+		}
+		latencyDesc := fmt.Sprintf("latency %s, every model; --sim-model-latency=realistic for the real models' tens of seconds", simLatency)
+		if len(modelLatency) > 0 {
+			latencyDesc = "per-model latency " + simModelLatency
+		}
+		upstreamDesc = fmt.Sprintf("Images API simulator at %s (%s; admin API %s/sim/stats)", sim, latencyDesc, sim)
+	}
+	servedRetired := "none"
+	if len(opts.ServeRetiredModels) > 0 {
+		servedRetired = strings.Join(opts.ServeRetiredModels, ", ")
 	}
 
 	kubectl := filepath.Join(localenv.AssetsDir(), "kubectl")
@@ -117,6 +141,7 @@ func run() error {
 	fmt.Printf(`
 dev: ready.
   upstream:   %s
+  models:     default %s (--default-model); retired but still served: %s (--serve-retired-models)
   kubeconfig: %s
   metrics:    http://%s/metrics
   MCP:        http://%s/mcp  (auth %s; REST: POST http://%s/generate_image; see docs/mcp.md)
@@ -127,11 +152,11 @@ In another terminal, from the repository root:
   alias kubectl=%s
   kubectl apply -f config/samples/
   kubectl get imgreq -w
-  kubectl get imgreq lighthouse -o jsonpath='{.status.images[*].url}'
+  kubectl get imgreq lighthouse -o jsonpath='{.status.model} {.status.estimatedCostUSD} {.status.images[*].url}'
 
 Ctrl-C stops the operator, the simulator and the control plane.
 
-`, upstreamDesc, kubeconfig, opts.MetricsBindAddress, opts.MCP.BindAddress, opts.MCP.Auth, opts.MCP.BindAddress,
+`, upstreamDesc, opts.DefaultModel, servedRetired, kubeconfig, opts.MetricsBindAddress, opts.MCP.BindAddress, opts.MCP.Auth, opts.MCP.BindAddress,
 		opts.Artifacts.Bucket, opts.Artifacts.URLMode, rel(kubeconfig), rel(kubectl))
 
 	if err := manager.Run(ctx, cp.Config, opts); err != nil && !errors.Is(err, context.Canceled) {
@@ -147,17 +172,20 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// startSimulator serves the DALL-E 2 simulator on addr and returns its base URL.
-func startSimulator(addr string, latency time.Duration) (string, func(), error) {
+// startSimulator serves the Images API simulator on addr and returns its
+// base URL. Its retired models are the default (today's, but dall-e-2 still
+// served), which localenv.UseSimulatorModels mirrors.
+func startSimulator(addr string, latency time.Duration, modelLatency map[string]dallesim.LatencyRange) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("starting the simulator on %s (is `make simulator` already running?): %w", addr, err)
 	}
 	base := "http://" + ln.Addr().String()
 	sim := dallesim.New(dallesim.Config{
-		PublicURL: base,
-		Latency:   latency,
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		PublicURL:    base,
+		Latency:      latency,
+		ModelLatency: modelLatency,
+		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()

@@ -2,6 +2,9 @@ package localenv
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,10 +13,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/manager"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // TestControlPlaneSmoke proves the toolchain: the API server built from
@@ -54,8 +61,13 @@ func TestControlPlaneSmoke(t *testing.T) {
 	if err := c.Create(ctx, ir); err != nil {
 		t.Fatalf("creating ImageRequest: %v", err)
 	}
-	if ir.Spec.Operation != imagesv1alpha1.OperationGenerate || ir.Spec.N != 1 || ir.Spec.Size != "1024x1024" || ir.Spec.Model != "dall-e-2" {
+	if ir.Spec.Operation != imagesv1alpha1.OperationGenerate || ir.Spec.N != 1 {
 		t.Fatalf("defaults not applied: %+v", ir.Spec)
+	}
+	// No model or size default in the schema: an unset model means the
+	// operator's --default-model, and the size that model's default.
+	if ir.Spec.Model != "" || ir.Spec.Size != "" {
+		t.Fatalf("model %q, size %q defaulted by the CRD; want both left to the operator", ir.Spec.Model, ir.Spec.Size)
 	}
 }
 
@@ -93,6 +105,16 @@ func TestDeployManifests(t *testing.T) {
 	if strings.Contains(out, "imagegen-imagegen-") {
 		t.Errorf("a name got the prefix twice:\n%s", out)
 	}
+	// The Deployment's arguments are flags the manager has, and its model
+	// flags make a policy the manager starts with: gpt-image-2 by default,
+	// no retired model declared served (api.openai.com serves none).
+	opts := parseManagerArgs(t, kubectl("kustomize", "config/default"))
+	if opts.DefaultModel != models.GPTImage2 || len(opts.ServeRetiredModels) != 0 {
+		t.Errorf("config/default: --default-model %q, --serve-retired-models %v; want gpt-image-2 and none", opts.DefaultModel, opts.ServeRetiredModels)
+	}
+	if _, err := models.NewPolicy(opts.DefaultModel, opts.ServeRetiredModels); err != nil {
+		t.Errorf("config/default: the manager would refuse to start: %v", err)
+	}
 	// The artifact-store overlay (config/default plus the component) is
 	// accepted too, and its Deployment carries the store's flags, the
 	// bucket from the ConfigMap and the signing keys as a directory.
@@ -103,6 +125,10 @@ func TestDeployManifests(t *testing.T) {
 		}
 	}
 	rendered := kubectl("kustomize", "config/overlays/artifact-store")
+	if withStoreOpts := parseManagerArgs(t, rendered); withStoreOpts.Artifacts.Bucket == "" || withStoreOpts.DefaultModel != models.GPTImage2 {
+		t.Errorf("artifact-store overlay: bucket %q, default model %q; want a bucket (the GPT image models need it) and gpt-image-2",
+			withStoreOpts.Artifacts.Bucket, withStoreOpts.DefaultModel)
+	}
 	for _, want := range []string{
 		"--artifact-bucket=$(ARTIFACT_BUCKET)", "--artifact-signing-key-file=/var/run/secrets/artifact-signing",
 		"secretName: imagegen-artifact-signing-key", "name: imagegen-artifact-s3",
@@ -118,4 +144,43 @@ func TestDeployManifests(t *testing.T) {
 	if !strings.Contains(alone, "clusterrole.rbac.authorization.k8s.io/imagegen-user ") {
 		t.Errorf("config/rbac/user/imagegen_user_role.yaml applied alone: %s, want the ClusterRole imagegen-user", alone)
 	}
+}
+
+// parseManagerArgs finds the manager container of the Deployment in a
+// rendered kustomization and parses its arguments with the manager's own
+// flags (as cmd/ does), so an unknown flag or a bad value fails here rather
+// than in a crash-looping pod.
+func parseManagerArgs(t *testing.T, rendered string) manager.Options {
+	t.Helper()
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(rendered), 4096)
+	for {
+		var obj unstructured.Unstructured
+		if err := dec.Decode(&obj.Object); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("decoding the rendered manifests: %v", err)
+		}
+		if obj.GetKind() != "Deployment" {
+			continue
+		}
+		containers, _, _ := unstructured.NestedSlice(obj.Object, "spec", "template", "spec", "containers")
+		for _, c := range containers {
+			container, _ := c.(map[string]any)
+			if container["name"] != "manager" {
+				continue
+			}
+			args, _, _ := unstructured.NestedStringSlice(container, "args")
+			var opts manager.Options
+			fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+			opts.BindFlags(fs)
+			zapOpts := zap.Options{}
+			zapOpts.BindFlags(fs)
+			if err := fs.Parse(args); err != nil {
+				t.Fatalf("the manager's arguments %q do not parse: %v", args, err)
+			}
+			return opts
+		}
+	}
+	t.Fatalf("no Deployment with a manager container in:\n%s", rendered)
+	return manager.Options{}
 }
