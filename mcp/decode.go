@@ -24,7 +24,7 @@ func decodeBase64(field, s string) ([]byte, *imagerequests.InputError) {
 		return r
 	}, s)
 	if s == "" {
-		return nil, &imagerequests.InputError{Field: field, Rule: rules.Required, Message: "is empty; give the PNG file's bytes in base64"}
+		return nil, &imagerequests.InputError{Field: field, Rule: rules.Required, Message: "is empty; give the image file's bytes in base64"}
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(s); err == nil {
@@ -32,5 +32,5 @@ func decodeBase64(field, s string) ([]byte, *imagerequests.InputError) {
 		}
 	}
 	_, err := base64.StdEncoding.DecodeString(s)
-	return nil, &imagerequests.InputError{Field: field, Rule: rules.Base64, Message: fmt.Sprintf("is not valid base64 (%v); give the PNG file's bytes base64-encoded", err)}
+	return nil, &imagerequests.InputError{Field: field, Rule: rules.Base64, Message: fmt.Sprintf("is not valid base64 (%v); give the image file's bytes base64-encoded", err)}
 }

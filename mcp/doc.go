@@ -16,8 +16,10 @@
 //     (imagegen_mcp_calls_total) and logs it, classifying the outcome from the
 //     handler's result and error.
 //   - tools.go, tools_create.go, tools_read.go: the image tools; tools_models.go:
-//     list_models (the registry, from imagerequests.Models); decode.go: an
+//     list_models (the registry, from imagerequests.Catalog); decode.go: an
 //     edit's base64 inputs; schema.go: their input and output schemas;
+//     modeldocs.go: the registry's rules as the schemas' bounds and
+//     per-model descriptions, under the operator's model policy;
 //     schemaerrors.go: the SDK's schema errors in our words.
 //   - result.go, progress.go, preview.go: results, notifications/progress and
 //     include_preview thumbnails.

@@ -127,7 +127,7 @@ func TestInvalidInputsCreateNothing(t *testing.T) {
 		{"model", mcp.ToolGenerateImage, map[string]any{"prompt": "x", "model": "dall-e-5"}, "model", "enum"},
 		{"namespace", mcp.ToolGenerateImage, map[string]any{"prompt": "x", "namespace": "Team_A"}, "namespace", "pattern"},
 		{"wait_seconds", mcp.ToolGenerateImage, map[string]any{"prompt": "x", "wait_seconds": -1}, "wait_seconds", "minimum"},
-		{"unknown parameter", mcp.ToolGenerateImage, map[string]any{"prompt": "x", "quality": "hd"}, "quality", "additionalProperties"},
+		{"unknown parameter", mcp.ToolGenerateImage, map[string]any{"prompt": "x", "style": "vivid"}, "style", "additionalProperties"},
 		{"no image", mcp.ToolEditImage, map[string]any{"prompt": "x"}, "image", "required"},
 		{"image not base64", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": "not base64!"}, "image", "base64"},
 		{"mask not base64", mcp.ToolEditImage, map[string]any{"prompt": "x", "image": good, "mask": "%%%"}, "mask", "base64"},

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 	"github.com/imagegen/imagegen-operator/internal/models"
@@ -49,8 +50,21 @@ func TestListModelsListsTheRegistry(t *testing.T) {
 	if got, want := slices.Sorted(maps.Keys(byName)), models.AllNames(); !slices.Equal(got, want) {
 		t.Fatalf("listed %v, registry has %v", got, want)
 	}
-	if !slices.Equal(c.Offered, models.Names()) {
-		t.Errorf("offered = %v, want models.Names() = %v", c.Offered, models.Names())
+	// The suite's operator runs the reference policy: dall-e-2 by default
+	// and served, the current GPT models offered, the retired ones not.
+	if want := (models.Policy{}).Offered(time.Now()); !slices.Equal(c.Offered, want) {
+		t.Errorf("offered = %v, want the policy's %v", c.Offered, want)
+	}
+	if !slices.Contains(c.Offered, models.DALLE2) || !slices.Contains(c.Offered, models.GPTImage2) || slices.Contains(c.Offered, models.GPTImage1) {
+		t.Errorf("offered = %v, want dall-e-2 and gpt-image-2 but not the retired gpt-image-1", c.Offered)
+	}
+	for _, m := range c.Models {
+		if m.Offered != slices.Contains(c.Offered, m.Name) {
+			t.Errorf("%s: offered %v, but the offered list says %v", m.Name, m.Offered, !m.Offered)
+		}
+	}
+	if c.Default != models.DALLE2 {
+		t.Errorf("default = %q, want the reference policy's %s", c.Default, models.DALLE2)
 	}
 
 	// dall-e-2: offered, priced per image exactly as the registry prices it.
@@ -65,11 +79,11 @@ func TestListModelsListsTheRegistry(t *testing.T) {
 		t.Errorf("dall-e-2 edit limits %+v", d2.Edit)
 	}
 
-	// gpt-image-2: listed with token prices and its custom-size rule, not
-	// offered until the API change.
+	// gpt-image-2: offered, listed with token prices and its custom-size
+	// rule.
 	g2, reg2 := byName[models.GPTImage2], mustLookup(t, models.GPTImage2)
-	if g2.Offered {
-		t.Error("gpt-image-2 is offered, but models.Names() does not include it yet")
+	if !g2.Offered {
+		t.Error("gpt-image-2 is not offered")
 	}
 	tp := g2.Price.PerMillionTokensUSD
 	if g2.Price.Model != string(models.PricePerToken) || tp == nil || len(g2.Price.PerImageUSD) != 0 {
@@ -133,6 +147,7 @@ type restModels struct {
 		} `json:"price"`
 	} `json:"models"`
 	Offered []string `json:"offered"`
+	Default string   `json:"default"`
 }
 
 func TestRESTModelsAgreesWithListModels(t *testing.T) {
@@ -153,6 +168,9 @@ func TestRESTModelsAgreesWithListModels(t *testing.T) {
 	var r restModels
 	if err := json.Unmarshal(raw, &r); err != nil {
 		t.Fatal(err)
+	}
+	if r.Default != c.Default || r.Default == "" {
+		t.Errorf("REST default %q, MCP %q", r.Default, c.Default)
 	}
 	if len(r.Models) != len(c.Models) || !slices.Equal(r.Offered, c.Offered) {
 		t.Fatalf("REST lists %d models (offered %v), MCP %d (offered %v)", len(r.Models), r.Offered, len(c.Models), c.Offered)

@@ -15,6 +15,7 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
 	"github.com/imagegen/imagegen-operator/internal/imagecheck/pngtest"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
+	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/internal/rest"
 )
 
@@ -70,6 +71,23 @@ func getREST(t *testing.T, token, path string) (int, restBody) {
 // multipartEdit builds a POST /edit_image with the given text fields and files.
 func multipartEdit(t *testing.T, fields map[string]string, files map[string][]byte) *http.Request {
 	t.Helper()
+	var parts []filePart
+	for k, data := range files {
+		parts = append(parts, filePart{k, data})
+	}
+	return multipartEditParts(t, fields, parts...)
+}
+
+// filePart is one file of a multipart edit; a field may repeat.
+type filePart struct {
+	name string
+	data []byte
+}
+
+// multipartEditParts builds a POST /edit_image with the given text fields
+// and file parts, in order.
+func multipartEditParts(t *testing.T, fields map[string]string, files ...filePart) *http.Request {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -77,12 +95,12 @@ func multipartEdit(t *testing.T, fields map[string]string, files map[string][]by
 			t.Fatal(err)
 		}
 	}
-	for k, data := range files {
-		fw, err := mw.CreateFormFile(k, k+".png")
+	for i, f := range files {
+		fw, err := mw.CreateFormFile(f.name, fmt.Sprintf("%s-%d", f.name, i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _ = fw.Write(data)
+		_, _ = fw.Write(f.data)
 	}
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
@@ -327,7 +345,48 @@ func TestRESTParamAtTopLevelSaysWhereItGoes(t *testing.T) {
 		t.Errorf("HTTP %d %+v, want 400 size/additionalProperties with a hint to put it under params", status, body.Error)
 	}
 	status, body = doREST(t, agentToken, jsonReq(jsonBody("x", `,"quality":"hd"`)))
+	if status != http.StatusBadRequest || body.Error.Field != "quality" || !strings.Contains(body.Error.Message, `"params": {"quality"`) {
+		t.Errorf("HTTP %d %+v, want 400 quality/additionalProperties with a hint to put it under params", status, body.Error)
+	}
+	status, body = doREST(t, agentToken, jsonReq(jsonBody("x", `,"style":"vivid"`)))
 	if status != http.StatusBadRequest || strings.Contains(body.Error.Message, "params") {
 		t.Errorf("HTTP %d %+v: a field params does not have must not be pointed there", status, body.Error)
+	}
+}
+
+// TestRESTTakesTheLongestPrompt: a prompt as long as any model takes
+// (32000 characters for the GPT image models), in characters of several
+// bytes and escaped in JSON, reaches the service on both endpoints (which
+// here refuses the model for want of a store, by name) rather than being
+// cut off by a body or field limit; one character more is maxLength.
+func TestRESTTakesTheLongestPrompt(t *testing.T) {
+	var longest int
+	for _, m := range models.All() {
+		longest = max(longest, m.MaxPromptChars)
+	}
+	prompt := strings.Repeat("😀", longest) // 4 bytes in UTF-8, 12 as a JSON surrogate pair
+	escaped := strings.Repeat(`\ud83d\ude00`, longest)
+	png := pngtest.PNG(64, 64, true, true)
+	for _, tc := range []struct {
+		name        string
+		req         func(*testing.T) *http.Request
+		field, rule string
+	}{
+		{"generate, escaped", func(*testing.T) *http.Request {
+			return jsonReq(`{"prompt":"` + escaped + `","params":{"model":"gpt-image-2"}}`)
+		}, "params.model", "artifactStore"},
+		{"edit", func(t *testing.T) *http.Request {
+			return multipartEdit(t, map[string]string{"prompt": prompt, "model": "gpt-image-2"}, map[string][]byte{"image_file": png})
+		}, "model", "artifactStore"},
+		{"edit, one character more", func(t *testing.T) *http.Request {
+			return multipartEdit(t, map[string]string{"prompt": prompt + "😀", "model": "gpt-image-2"}, map[string][]byte{"image_file": png})
+		}, "prompt", "maxLength"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := doREST(t, agentToken, tc.req(t))
+			if status != http.StatusBadRequest || body.Error.Field != tc.field || body.Error.Rule != tc.rule {
+				t.Errorf("HTTP %d %+v, want 400 %s/%s", status, body.Error, tc.field, tc.rule)
+			}
+		})
 	}
 }

@@ -3,9 +3,6 @@ package mcp
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
 
@@ -24,41 +21,6 @@ const (
 
 // namespacePattern is a DNS-1123 label, what a namespace name must be.
 const namespacePattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-
-// modelLimits are the bounds over every registered model, for the schema;
-// the per-model rules are checked by the imagerequests service.
-type modelLimits struct {
-	names          []string
-	sizes          []string
-	maxN           int
-	maxPromptChars int
-	maxInputBytes  int64
-}
-
-func registryLimits() modelLimits {
-	var l modelLimits
-	l.names = models.Names()
-	for _, name := range l.names {
-		m, _ := models.Lookup(name)
-		for _, s := range m.Sizes {
-			if !slices.Contains(l.sizes, s) {
-				l.sizes = append(l.sizes, s)
-			}
-		}
-		l.maxN = max(l.maxN, m.MaxN)
-		l.maxPromptChars = max(l.maxPromptChars, m.MaxPromptChars)
-		l.maxInputBytes = max(l.maxInputBytes, m.MaxInputBytes)
-	}
-	slices.SortFunc(l.sizes, func(a, b string) int { return sizeArea(a) - sizeArea(b) })
-	return l
-}
-
-func sizeArea(s string) int {
-	w, h, _ := strings.Cut(s, "x")
-	wi, _ := strconv.Atoi(w)
-	hi, _ := strconv.Atoi(h)
-	return wi * hi
-}
 
 func anySlice[T any](xs []T) []any {
 	out := make([]any, len(xs))
@@ -88,20 +50,36 @@ func schemaFor[T any](tweak func(props map[string]*jsonschema.Schema)) *jsonsche
 	return s
 }
 
-// tweakImageParams sets the bounds of prompt, n, size and model.
-func tweakImageParams(p map[string]*jsonschema.Schema) {
-	l := registryLimits()
+// tweakImageParams sets the bounds, enums and per-model descriptions of
+// the parameters both creating tools share. Enums hold every value any
+// registry model takes (as the CRD's do); which model takes which is the
+// description's, and the service's check.
+func tweakImageParams(d modelDocs, storesResults bool, p map[string]*jsonschema.Schema) {
 	p["prompt"].MinLength = jsonschema.Ptr(1)
-	p["prompt"].MaxLength = jsonschema.Ptr(l.maxPromptChars)
+	p["prompt"].MaxLength = jsonschema.Ptr(maxOver(func(m models.Model) int { return m.MaxPromptChars }))
+	p["prompt"].Description = d.promptDescription(p["prompt"].Description)
 	p["n"].Minimum = jsonschema.Ptr(1.0)
-	p["n"].Maximum = jsonschema.Ptr(float64(l.maxN))
+	p["n"].Maximum = jsonschema.Ptr(float64(maxOver(func(m models.Model) int { return m.MaxN })))
 	p["n"].Default = rawJSON(1)
-	p["size"].Enum = anySlice(l.sizes)
-	p["model"].Enum = anySlice(l.names)
-	p["model"].Default = rawJSON(models.DefaultModel)
-	if m, ok := models.Lookup(models.DefaultModel); ok {
-		p["size"].Default = rawJSON(m.DefaultSize)
+	def := d.defaultModel()
+	// Custom sizes (gpt-image-2 and 2.5) make size a pattern, not an enum.
+	p["size"].Pattern = imagerequests.SizePattern
+	p["size"].Default = rawJSON(def.DefaultSize)
+	p["size"].Description = d.sizeDescription()
+	p["model"].Enum = anySlice(models.Names())
+	p["model"].Default = rawJSON(def.Name)
+	p["model"].Description = d.modelDescription(storesResults)
+	for name, description := range map[string]string{
+		"quality": d.qualityDescription(), "background": d.backgroundDescription(),
+		"output_format": d.outputFormatDescription(), "moderation": d.moderationDescription(false),
+	} {
+		p[name].Enum = anySlice(imagerequests.Enums()[name])
+		p[name].Description = description
 	}
+	c := p["output_compression"]
+	c.Types, c.Type = nil, "integer" // a pointer (0 is a value), not nullable
+	c.Minimum, c.Maximum = jsonschema.Ptr(0.0), jsonschema.Ptr(100.0)
+	c.Description = d.compressionDescription()
 }
 
 func tweakNamespace(p map[string]*jsonschema.Schema) {
@@ -116,27 +94,38 @@ func tweakWait(p map[string]*jsonschema.Schema) {
 	p["include_preview"].Default = rawJSON(false)
 }
 
-func tweakPNG(s *jsonschema.Schema) {
+// tweakUpload makes s a base64 upload of mediaType.
+func tweakUpload(s *jsonschema.Schema, mediaType string) {
 	s.ContentEncoding = "base64"
-	s.ContentMediaType = "image/png"
+	s.ContentMediaType = mediaType
 	s.MinLength = jsonschema.Ptr(1)
 }
 
-func generateInputSchema() *jsonschema.Schema {
+// anyImage is the media type of an input image: PNG for DALL-E 2, also
+// WebP and JPEG for the GPT image models (the description says which).
+const anyImage = "image/*"
+
+func generateInputSchema(d modelDocs, storesResults bool) *jsonschema.Schema {
 	return schemaFor[GenerateInput](func(p map[string]*jsonschema.Schema) {
-		tweakImageParams(p)
+		tweakImageParams(d, storesResults, p)
 		tweakNamespace(p)
 		tweakWait(p)
 	})
 }
 
-func editInputSchema() *jsonschema.Schema {
+func editInputSchema(d modelDocs, storesResults bool) *jsonschema.Schema {
 	return schemaFor[EditInput](func(p map[string]*jsonschema.Schema) {
-		tweakImageParams(p)
+		tweakImageParams(d, storesResults, p)
 		tweakNamespace(p)
 		tweakWait(p)
-		tweakPNG(p["image"])
-		tweakPNG(p["mask"])
+		tweakUpload(p["image"], anyImage)
+		tweakUpload(p["mask"], "image/png")
+		extra := p["additional_images"]
+		extra.Types, extra.Type = nil, "array"
+		extra.MaxItems = jsonschema.Ptr(maxAdditionalImages())
+		tweakUpload(extra.Items, anyImage)
+		p["moderation"].Enum = nil
+		p["moderation"].Description = d.moderationDescription(true)
 	})
 }
 

@@ -2,12 +2,12 @@ package mcp
 
 import (
 	"fmt"
-	"strings"
 
 	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 	"k8s.io/utils/ptr"
 
 	"github.com/imagegen/imagegen-operator/internal/imagerequests"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // Tool names.
@@ -30,7 +30,8 @@ func ToolNames() []string { return append([]string(nil), toolNames...) }
 // and closed-world.
 func (s *server) addTools(srv *sdkmcp.Server) {
 	falseP, trueP := ptr.To(false), ptr.To(true)
-	lim := registryLimits()
+	docs := newModelDocs(s.svc.Models())
+	stores := s.svc.StoresInputs()
 	waitDoc := fmt.Sprintf("It waits up to wait_seconds (default %d) for the result, sending notifications/progress on every phase or attempt change and at least every 10 s; "+
 		"if the time runs out it returns phase Pending or Running and the work goes on: call get_image_request later. Cancelling the call never cancels the paid work.",
 		defaultWaitSeconds)
@@ -38,12 +39,13 @@ func (s *server) addTools(srv *sdkmcp.Server) {
 	sdkmcp.AddTool(srv, &sdkmcp.Tool{
 		Name:  ToolGenerateImage,
 		Title: "Generate images",
-		Description: fmt.Sprintf("Generate 1 to %d images from a text prompt with %s (sizes %s) by creating an ImageRequest in Kubernetes. %s "+
+		Description: fmt.Sprintf("Generate 1 to %d images from a text prompt by creating an ImageRequest in Kubernetes, with the model named or this operator's default (%s); "+
+			"each parameter's description says which model takes what, and list_models gives every model's rules and prices. %s "+
 			"On success the result lists the image URLs (they expire, download them soon) and links the imagerequest:// resource; when the operator keeps results in an artifact store it also links each image as a resource (imagerequest://{namespace}/{name}/images/{index}) whose bytes resources/read returns on demand, and get_image_request hands out fresh URLs. "+
 			"With include_preview it adds a thumbnail (at most 256 px) per image, never the full image. "+
 			"A refused prompt (content policy) or another failure is returned as an error naming the reason.",
-			lim.maxN, strings.Join(lim.names, ", "), strings.Join(lim.sizes, ", "), waitDoc),
-		InputSchema:  generateInputSchema(),
+			maxOver(func(m models.Model) int { return m.MaxN }), docs.defaultModel().Name, waitDoc),
+		InputSchema:  generateInputSchema(docs, stores),
 		OutputSchema: outputSchema(),
 		Annotations: &sdkmcp.ToolAnnotations{
 			Title:           "Generate images",
@@ -55,21 +57,25 @@ func (s *server) addTools(srv *sdkmcp.Server) {
 	}, s.generateImage)
 
 	// Without an artifact store the inputs travel in a Secret, whose limit
-	// the caller must know; with one only the model's limit applies.
-	inputsDoc := fmt.Sprintf("Until an artifact store exists both must fit together in %d bytes (they travel in a Kubernetes Secret owned by the ImageRequest).",
+	// the caller must know; with one only the model's limits apply.
+	inputsDoc := fmt.Sprintf("Without an artifact store (this operator has none) an edit takes one image and a mask, which must fit together in %d bytes (they travel in a Kubernetes Secret owned by the ImageRequest).",
 		imagerequests.MaxInlineInputBytes)
-	if s.svc.StoresInputs() {
-		inputsDoc = "Both are uploaded to the operator's artifact store and deleted with the ImageRequest."
+	if stores {
+		inputsDoc = "The inputs are uploaded to the operator's artifact store and deleted with the ImageRequest."
+	}
+	bodyDoc := ""
+	if s.maxBody > 0 {
+		bodyDoc = fmt.Sprintf(" The whole call, its inputs in base64 included, must fit in %d bytes (the server's request body limit); a larger one is refused before it is read.", s.maxBody)
 	}
 	sdkmcp.AddTool(srv, &sdkmcp.Tool{
 		Name:  ToolEditImage,
 		Title: "Edit an image",
-		Description: fmt.Sprintf("Repaint part of a PNG following a prompt that describes the whole desired result. "+
-			"image is the PNG in base64: square, smaller than %d MB, with transparent pixels marking what to repaint unless a mask is given; "+
-			"mask (optional) is a PNG of the same size whose fully transparent pixels mark the area. "+
-			"%s %s",
-			lim.maxInputBytes>>20, inputsDoc, waitDoc),
-		InputSchema:  editInputSchema(),
+		Description: fmt.Sprintf("Edit an image following a prompt that describes the whole desired result. "+
+			"image is the image to edit, in base64; additional_images are further input images (references to combine, GPT image models only), in order; "+
+			"mask (optional) is a PNG the size of image whose fully transparent pixels mark the area to change. By model: %s.%s %s "+
+			"The other parameters are generate_image's, except moderation, which edits do not take. %s",
+			docs.inputsDescription(), bodyDoc, inputsDoc, waitDoc),
+		InputSchema:  editInputSchema(docs, stores),
 		OutputSchema: outputSchema(),
 		Annotations: &sdkmcp.ToolAnnotations{
 			Title:           "Edit an image",
@@ -113,28 +119,42 @@ func (s *server) addTools(srv *sdkmcp.Server) {
 	s.addModelsTool(srv)
 }
 
-// GenerateInput are generate_image's arguments.
+// GenerateInput are generate_image's arguments. The descriptions of the
+// model-dependent ones are written from the registry (modeldocs.go).
 type GenerateInput struct {
-	Prompt         string `json:"prompt" jsonschema:"what the images should show"`
-	N              int    `json:"n,omitempty" jsonschema:"how many images to generate"`
-	Size           string `json:"size,omitempty" jsonschema:"width x height of each image, in pixels"`
-	Model          string `json:"model,omitempty" jsonschema:"upstream image model"`
-	Namespace      string `json:"namespace,omitempty" jsonschema:"Kubernetes namespace of the ImageRequest; default: the caller's ServiceAccount namespace, else the server's default namespace"`
-	WaitSeconds    int    `json:"wait_seconds,omitempty" jsonschema:"how long to wait for the images before returning the request still Pending or Running; 0 returns at once"`
-	IncludePreview bool   `json:"include_preview,omitempty" jsonschema:"also return a thumbnail (longest side at most 256 px) of each image as image content"`
+	Prompt            string `json:"prompt" jsonschema:"what the images should show"`
+	N                 int    `json:"n,omitempty" jsonschema:"how many images to generate"`
+	Size              string `json:"size,omitempty"`
+	Model             string `json:"model,omitempty"`
+	Quality           string `json:"quality,omitempty"`
+	Background        string `json:"background,omitempty"`
+	OutputFormat      string `json:"output_format,omitempty"`
+	OutputCompression *int   `json:"output_compression,omitempty"`
+	Moderation        string `json:"moderation,omitempty"`
+	Namespace         string `json:"namespace,omitempty" jsonschema:"Kubernetes namespace of the ImageRequest; default: the caller's ServiceAccount namespace, else the server's default namespace"`
+	WaitSeconds       int    `json:"wait_seconds,omitempty" jsonschema:"how long to wait for the images before returning the request still Pending or Running; 0 returns at once"`
+	IncludePreview    bool   `json:"include_preview,omitempty" jsonschema:"also return a thumbnail (longest side at most 256 px) of each image as image content"`
 }
 
-// EditInput are edit_image's arguments.
+// EditInput are edit_image's arguments. Moderation is accepted only to be
+// refused by name (rule unsupported), as admission refuses
+// spec.moderation on an edit, rather than as an unknown argument.
 type EditInput struct {
-	Prompt         string `json:"prompt" jsonschema:"the full desired result, not only the change"`
-	Image          string `json:"image" jsonschema:"the PNG to edit, base64-encoded: square, with transparent pixels where to repaint unless mask is given"`
-	Mask           string `json:"mask,omitempty" jsonschema:"optional PNG, base64-encoded, the same size as image, whose fully transparent pixels mark where to repaint"`
-	N              int    `json:"n,omitempty" jsonschema:"how many variants to produce"`
-	Size           string `json:"size,omitempty" jsonschema:"width x height of each result, in pixels"`
-	Model          string `json:"model,omitempty" jsonschema:"upstream image model"`
-	Namespace      string `json:"namespace,omitempty" jsonschema:"Kubernetes namespace of the ImageRequest; default: the caller's ServiceAccount namespace, else the server's default namespace"`
-	WaitSeconds    int    `json:"wait_seconds,omitempty" jsonschema:"how long to wait for the images before returning the request still Pending or Running; 0 returns at once"`
-	IncludePreview bool   `json:"include_preview,omitempty" jsonschema:"also return a thumbnail (longest side at most 256 px) of each image as image content"`
+	Prompt            string   `json:"prompt" jsonschema:"the full desired result, not only the change"`
+	Image             string   `json:"image" jsonschema:"the image to edit, base64-encoded (the one a mask applies to)"`
+	AdditionalImages  []string `json:"additional_images,omitempty" jsonschema:"further input images, base64-encoded, in order: references the result combines (GPT image models only; each is checked as image is)"`
+	Mask              string   `json:"mask,omitempty" jsonschema:"optional PNG, base64-encoded, the same size as image, whose fully transparent pixels mark where to edit"`
+	N                 int      `json:"n,omitempty" jsonschema:"how many variants to produce"`
+	Size              string   `json:"size,omitempty"`
+	Model             string   `json:"model,omitempty"`
+	Quality           string   `json:"quality,omitempty"`
+	Background        string   `json:"background,omitempty"`
+	OutputFormat      string   `json:"output_format,omitempty"`
+	OutputCompression *int     `json:"output_compression,omitempty"`
+	Moderation        string   `json:"moderation,omitempty"`
+	Namespace         string   `json:"namespace,omitempty" jsonschema:"Kubernetes namespace of the ImageRequest; default: the caller's ServiceAccount namespace, else the server's default namespace"`
+	WaitSeconds       int      `json:"wait_seconds,omitempty" jsonschema:"how long to wait for the images before returning the request still Pending or Running; 0 returns at once"`
+	IncludePreview    bool     `json:"include_preview,omitempty" jsonschema:"also return a thumbnail (longest side at most 256 px) of each image as image content"`
 }
 
 // GetInput are get_image_request's arguments.

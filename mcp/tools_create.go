@@ -15,7 +15,8 @@ import (
 
 func (s *server) generateImage(ctx context.Context, req *sdkmcp.CallToolRequest, in GenerateInput) (*sdkmcp.CallToolResult, *ImageRequestOutput, error) {
 	return s.createTool(ctx, req, ToolGenerateImage, createArgs{
-		params:      imagerequests.Params{Prompt: in.Prompt, N: in.N, Size: in.Size, Model: in.Model},
+		params: imagerequests.Params{Prompt: in.Prompt, N: in.N, Size: in.Size, Model: in.Model, Quality: in.Quality, Background: in.Background,
+			OutputFormat: in.OutputFormat, OutputCompression: in.OutputCompression, Moderation: in.Moderation},
 		namespace:   in.Namespace,
 		waitSeconds: in.WaitSeconds,
 		preview:     in.IncludePreview,
@@ -24,13 +25,15 @@ func (s *server) generateImage(ctx context.Context, req *sdkmcp.CallToolRequest,
 
 func (s *server) editImage(ctx context.Context, req *sdkmcp.CallToolRequest, in EditInput) (*sdkmcp.CallToolResult, *ImageRequestOutput, error) {
 	args := createArgs{
-		params:      imagerequests.Params{Prompt: in.Prompt, N: in.N, Size: in.Size, Model: in.Model},
-		namespace:   in.Namespace,
-		waitSeconds: in.WaitSeconds,
-		preview:     in.IncludePreview,
-		edit:        true,
-		imageB64:    in.Image,
-		maskB64:     in.Mask,
+		params: imagerequests.Params{Prompt: in.Prompt, N: in.N, Size: in.Size, Model: in.Model, Quality: in.Quality, Background: in.Background,
+			OutputFormat: in.OutputFormat, OutputCompression: in.OutputCompression, Moderation: in.Moderation},
+		namespace:     in.Namespace,
+		waitSeconds:   in.WaitSeconds,
+		preview:       in.IncludePreview,
+		edit:          true,
+		imageB64:      in.Image,
+		maskB64:       in.Mask,
+		additionalB64: in.AdditionalImages,
 	}
 	return s.createTool(ctx, req, ToolEditImage, args)
 }
@@ -42,8 +45,10 @@ type createArgs struct {
 	waitSeconds int
 	preview     bool
 	edit        bool
-	// imageB64 and maskB64 are an edit's inputs as sent ("" mask: none).
+	// imageB64, maskB64 and additionalB64 are an edit's inputs as sent
+	// ("" mask: none).
 	imageB64, maskB64 string
+	additionalB64     []string
 }
 
 // request decodes an edit's inputs (a generate has none) into the
@@ -56,6 +61,13 @@ func (a createArgs) request(tool string) imagerequests.Request {
 	var ierr *imagerequests.InputError
 	if r.Image, ierr = decodeBase64("image", a.imageB64); ierr != nil {
 		r.Invalid = append(r.Invalid, ierr)
+	}
+	for i, b64 := range a.additionalB64 {
+		data, ierr := decodeBase64(imagerequests.AdditionalImageField(i), b64)
+		if ierr != nil {
+			r.Invalid = append(r.Invalid, ierr)
+		}
+		r.AdditionalImages = append(r.AdditionalImages, data)
 	}
 	if a.maskB64 != "" {
 		if r.Mask, ierr = decodeBase64("mask", a.maskB64); ierr != nil {

@@ -39,6 +39,6 @@ func (s *server) addModelsTool(srv *sdkmcp.Server) {
 }
 
 func (s *server) listModels(_ context.Context, _ *sdkmcp.CallToolRequest, _ ListModelsInput) (*sdkmcp.CallToolResult, *imagerequests.ModelCatalog, error) {
-	c := imagerequests.Models(time.Now())
+	c := imagerequests.Catalog(s.svc.Models(), time.Now())
 	return &sdkmcp.CallToolResult{Content: []sdkmcp.Content{&sdkmcp.TextContent{Text: imagerequests.ModelsTable(c)}}}, &c, nil
 }

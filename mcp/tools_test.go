@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	sdkmcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/imagegen/imagegen-operator/internal/imagerequests"
+	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
@@ -153,17 +156,55 @@ func TestToolSchemas(t *testing.T) {
 			t.Errorf("%s.%s has no description", tool, prop)
 		}
 	}
+	// The bounds are the widest any registry model has; the suite's
+	// operator runs the reference policy (dall-e-2 by default).
+	var maxN, maxPrompt, maxInputs int
+	for _, m := range models.All() {
+		maxN, maxPrompt, maxInputs = max(maxN, m.MaxN), max(maxPrompt, m.MaxPromptChars), max(maxInputs, m.MaxInputImages)
+	}
 	check(mcp.ToolGenerateImage, "n", "minimum", 1)
-	check(mcp.ToolGenerateImage, "n", "maximum", 10)
-	check(mcp.ToolGenerateImage, "size", "enum", []string{"256x256", "512x512", "1024x1024"})
-	check(mcp.ToolGenerateImage, "model", "enum", []string{"dall-e-2"})
-	check(mcp.ToolGenerateImage, "prompt", "maxLength", 1000)
+	check(mcp.ToolGenerateImage, "n", "maximum", maxN)
+	check(mcp.ToolGenerateImage, "size", "pattern", imagerequests.SizePattern)
+	check(mcp.ToolGenerateImage, "size", "default", "1024x1024")
+	check(mcp.ToolGenerateImage, "model", "enum", models.Names())
+	check(mcp.ToolGenerateImage, "model", "default", models.DALLE2)
+	check(mcp.ToolGenerateImage, "prompt", "maxLength", maxPrompt)
+	check(mcp.ToolGenerateImage, "quality", "enum", []string{"auto", "hd", "high", "low", "max", "medium", "standard", "xhigh"})
+	check(mcp.ToolGenerateImage, "background", "enum", []string{"auto", "opaque", "transparent"})
+	check(mcp.ToolGenerateImage, "output_format", "enum", []string{"jpeg", "png", "webp"})
+	check(mcp.ToolGenerateImage, "output_compression", "maximum", 100)
+	check(mcp.ToolGenerateImage, "output_compression", "type", "integer")
+	check(mcp.ToolGenerateImage, "moderation", "enum", []string{"auto", "low"})
 	check(mcp.ToolGenerateImage, "wait_seconds", "default", 120)
 	check(mcp.ToolGenerateImage, "include_preview", "default", false)
 	check(mcp.ToolEditImage, "image", "type", "string")
 	check(mcp.ToolEditImage, "image", "contentEncoding", "base64")
+	check(mcp.ToolEditImage, "image", "contentMediaType", "image/*")
 	check(mcp.ToolEditImage, "mask", "contentMediaType", "image/png")
+	check(mcp.ToolEditImage, "additional_images", "maxItems", maxInputs-1)
+	check(mcp.ToolEditImage, "additional_images", "items", map[string]any{"type": "string", "minLength": 1, "contentEncoding": "base64", "contentMediaType": "image/*"})
 	check(mcp.ToolListImageRequests, "limit", "maximum", 200)
+
+	// Descriptions say which model takes what, from the registry.
+	desc := func(tool, prop string) string { return props(tool)[prop].(map[string]any)["description"].(string) }
+	for _, want := range []string{"gpt-image-2.5-*: low, medium, high, xhigh, max, auto", "dall-e-2: standard"} {
+		if d := desc(mcp.ToolGenerateImage, "quality"); !strings.Contains(d, want) {
+			t.Errorf("quality's description %q does not say %q", d, want)
+		}
+	}
+	for _, want := range []string{"dall-e-2: 256x256, 512x512, 1024x1024", "multiples of 16", "gpt-image-2.6-*: 1024x1024, 1536x1024, 1024x1536, auto (default auto)"} {
+		if d := desc(mcp.ToolGenerateImage, "size"); !strings.Contains(d, want) {
+			t.Errorf("size's description %q does not say %q", d, want)
+		}
+	}
+	for _, want := range []string{"default, dall-e-2", "gpt-image-1 on 2026-10-23 (use gpt-image-2.5-sunburst)", "rule artifactStore"} {
+		if d := desc(mcp.ToolGenerateImage, "model"); !strings.Contains(d, want) {
+			t.Errorf("model's description %q does not say %q", d, want)
+		}
+	}
+	if _, ok := props(mcp.ToolEditImage)["moderation"].(map[string]any)["enum"]; ok {
+		t.Error("edit_image's moderation has an enum: every value is refused (rule unsupported), so none must pass as valid")
+	}
 	if _, ok := gen["namespace"]; !ok {
 		t.Error("generate_image has no namespace parameter")
 	}

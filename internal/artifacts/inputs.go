@@ -21,8 +21,9 @@ import (
 // (33 bytes) and a JPEG's frame header behind most metadata.
 const headerPeek = 64 << 10
 
-// PutInput streams an edit input from r into the store under InputKey,
-// refusing it with a *TooLargeError as soon as it passes limit bytes. A
+// PutInput streams an edit input from r into the store under InputKeyFor
+// its sniffed content type (a PNG is still <field>.png), refusing it with
+// a *TooLargeError as soon as it passes limit bytes. A
 // refused or failed upload is aborted: nothing is stored under the key (an
 // earlier object there is left as it was). The bytes pass through once and
 // are never held whole in memory: only a small header and the backend's
@@ -42,14 +43,14 @@ func (s *Store) PutInput(ctx context.Context, ref Ref, field InputField, r io.Re
 	if limit <= 0 {
 		return Object{}, fmt.Errorf("input %s: limit %d must be positive", field, limit)
 	}
-	key := InputKey(ref, field)
-
 	br := bufio.NewReaderSize(r, headerPeek)
 	header, err := br.Peek(headerPeek)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return Object{}, fmt.Errorf("reading input %s: %w", field, err)
 	}
-	obj := Object{Key: key, URI: s.URI(key), ContentType: http.DetectContentType(header)}
+	contentType := http.DetectContentType(header)
+	key := InputKeyFor(ref, field, contentType)
+	obj := Object{Key: key, URI: s.URI(key), ContentType: contentType}
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(header)); err == nil {
 		obj.Width, obj.Height = cfg.Width, cfg.Height
 	}

@@ -55,7 +55,8 @@ func checkSegment(s string) error {
 	return nil
 }
 
-// InputField is which edit input an object holds.
+// InputField is which edit input an object holds: the image, the mask,
+// or one of the additional images (AdditionalImage).
 type InputField string
 
 // The edit inputs.
@@ -64,11 +65,26 @@ const (
 	FieldMask  InputField = "mask"
 )
 
+// additionalImagePrefix starts the field of an additional image.
+const additionalImagePrefix = "image-"
+
+// AdditionalImage is the field of an edit's additional input image i,
+// counted from 1 (spec.additionalImages[i-1]): "image-1", "image-2", …, so
+// the image is input 0 and every input has its own key.
+func AdditionalImage(i int) InputField {
+	return InputField(additionalImagePrefix + strconv.Itoa(i))
+}
+
 func (f InputField) validate() error {
-	if f != FieldImage && f != FieldMask {
-		return fmt.Errorf("input field %q is neither %q nor %q", string(f), FieldImage, FieldMask)
+	if f == FieldImage || f == FieldMask {
+		return nil
 	}
-	return nil
+	if n, ok := strings.CutPrefix(string(f), additionalImagePrefix); ok {
+		if i, err := strconv.Atoi(n); err == nil && i >= 1 && strconv.Itoa(i) == n {
+			return nil
+		}
+	}
+	return fmt.Errorf("input field %q is not %q, %q or %q followed by a number from 1", string(f), FieldImage, FieldMask, additionalImagePrefix)
 }
 
 // RequestPrefix is the prefix of a request's objects of one kind
@@ -93,10 +109,19 @@ func ManifestKey(ref Ref, attempt int32) string {
 	return AttemptPrefix(ref, attempt) + ManifestName
 }
 
-// InputKey is the key of an edit input. Inputs are stored as image.png and
-// mask.png whatever their bytes: the upstream API takes PNG.
+// InputKey is the key of an edit input in PNG, the format DALL-E 2 takes
+// and every mask has: <field>.png. InputKeyFor names inputs of any format.
 func InputKey(ref Ref, field InputField) string {
-	return RequestPrefix(InputsPrefix, ref) + string(field) + ".png"
+	return InputKeyFor(ref, field, "image/png")
+}
+
+// InputKeyFor is the key of an edit input of contentType (as sniffed from
+// its bytes), with the file extension of that type: image.png,
+// image.webp, image-2.jpg, mask.png. The GPT image models take PNG, WebP
+// and JPEG inputs; the extension keeps a stored input's format visible in
+// listings and in the names the upstream gets.
+func InputKeyFor(ref Ref, field InputField, contentType string) string {
+	return RequestPrefix(InputsPrefix, ref) + string(field) + "." + extension(contentType)
 }
 
 func validateResultArgs(ref Ref, attempt int32) error {
@@ -168,7 +193,7 @@ func ParseKey(key string) (KeyInfo, error) {
 			return bad("an input key has 5 segments")
 		}
 		info.Name = parts[4]
-		if info.Name != string(FieldImage)+".png" && info.Name != string(FieldMask)+".png" {
+		if !validInputName(info.Name) {
 			return bad("unknown input " + info.Name)
 		}
 	case ResultsPrefix:
@@ -188,6 +213,20 @@ func ParseKey(key string) (KeyInfo, error) {
 		return bad("unknown kind " + parts[0])
 	}
 	return info, nil
+}
+
+// validInputName reports whether name is one InputKeyFor builds: a valid
+// field and an extension extension() gives.
+func validInputName(name string) bool {
+	field, ext, ok := strings.Cut(name, ".")
+	if !ok || InputField(field).validate() != nil {
+		return false
+	}
+	switch ext {
+	case "png", "jpg", "webp", "gif", "bin":
+		return true
+	}
+	return false
 }
 
 // validKey reports whether key is one this package builds.

@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"image"
+	"image/jpeg"
 	"io"
 	"io/fs"
 	"os"
@@ -425,5 +427,45 @@ func TestPutResultJPEGAndWebP(t *testing.T) {
 		if o := objs[0]; o.ContentType != tc.contentType || !strings.HasSuffix(o.Key, tc.ext) || o.Width != 48 || o.Height != 32 {
 			t.Errorf("%s: stored %+v, want %s under *%s, 48x32", tc.contentType, o, tc.contentType, tc.ext)
 		}
+	}
+}
+
+// TestPutInputKeysBySniffedFormat: an input's key has the extension of the
+// format its bytes are in, whatever the caller thinks they are, and an
+// additional image gets a key of its own next to the image.
+func TestPutInputKeysBySniffedFormat(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openFileStore(t)
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 8, 4)), nil); err != nil {
+		t.Fatal(err)
+	}
+	png := paddedPNG(t, 8, 8, 100)
+	for _, tc := range []struct {
+		field    InputField
+		data     []byte
+		wantName string
+		wantType string
+	}{
+		{FieldImage, jpg.Bytes(), "image.jpg", "image/jpeg"},
+		{AdditionalImage(1), png, "image-1.png", "image/png"},
+		{AdditionalImage(2), jpg.Bytes(), "image-2.jpg", "image/jpeg"},
+	} {
+		obj, err := s.PutInput(ctx, testRef, tc.field, bytes.NewReader(tc.data), 1<<20)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.field, err)
+		}
+		if want := RequestPrefix(InputsPrefix, testRef) + tc.wantName; obj.Key != want || obj.ContentType != tc.wantType {
+			t.Errorf("%s: key %q type %q, want %q %q", tc.field, obj.Key, obj.ContentType, want, tc.wantType)
+		}
+		if info, err := ParseKey(obj.Key); err != nil || info.Name != tc.wantName {
+			t.Errorf("ParseKey(%q) = %+v, %v", obj.Key, info, err)
+		}
+		if got, err := s.ReadAll(ctx, obj.Key); err != nil || !bytes.Equal(got, tc.data) {
+			t.Errorf("%s read back: %v", obj.Key, err)
+		}
+	}
+	if _, err := s.PutInput(ctx, testRef, AdditionalImage(0), bytes.NewReader(png), 1<<20); err == nil {
+		t.Error("additional image 0 was accepted; they count from 1")
 	}
 }

@@ -13,9 +13,10 @@ import (
 	"github.com/imagegen/imagegen-operator/internal/imagerequests"
 )
 
-// A request body this large cannot become an ImageRequest (its inputs
-// would not fit the input Secret), yet the transport must read it to say
-// so by name. largeBodySlots bounds how many such bodies are in memory at
+// A request body this large is an edit's upload: without an artifact store
+// it cannot become an ImageRequest (its inputs would not fit the input
+// Secret), yet the transport must read it to say so by name; with one it
+// may be an edit of several large images. largeBodySlots bounds how many such bodies are in memory at
 // once, so a burst of oversized uploads cannot exhaust the manager's memory;
 // ordinary calls never wait for a slot.
 //

@@ -47,9 +47,15 @@ type Options struct {
 	// DefaultNamespace is used when a call names no namespace and the caller
 	// is not a ServiceAccount (whose own namespace is used).
 	DefaultNamespace string
-	// MaxRequestBodyBytes bounds one /mcp request, where edit_image's image
-	// and mask arrive in base64. Zero means DefaultMaxRequestBodyBytes; it
-	// must be at least MCPBodyBytesFor the largest model input limit.
+	// MaxRequestBodyBytes bounds one /mcp request and one REST
+	// /edit_image body, where an edit's inputs arrive (in base64 on /mcp,
+	// as files on REST). Zero means DefaultMaxRequestBodyBytes; it must be
+	// at least MCPBodyBytesFor the reference contract's input limit (see
+	// Validate). It is the one bound on what an edit may upload at once:
+	// the GPT image models take up to 16 images of 50 MB each, far more
+	// than a server should read into memory by default, so their edits
+	// carry what fits and a larger body is refused with HTTP 413 naming the
+	// limit. Operators whose callers send large inputs raise it.
 	MaxRequestBodyBytes int64
 
 	// The fields below are not flags.
@@ -93,7 +99,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.DefaultNamespace, "mcp-default-namespace", defaultDefaultNamespace,
 		"Namespace of calls that name none, when the caller is not a ServiceAccount (whose namespace is used).")
 	fs.Int64Var(&o.MaxRequestBodyBytes, "mcp-max-body-bytes", DefaultMaxRequestBodyBytes,
-		"Largest /mcp request body, in bytes: edit_image sends image and mask in base64, so it must hold two inputs at the model's limit in base64 plus the JSON (12 MiB for DALL-E 2's 4 MB; about 134 MB for 50 MB inputs).")
+		"Largest /mcp request and REST /edit_image body, in bytes; larger ones are refused with HTTP 413. An edit's inputs all travel in it (in base64 on /mcp): the default 12 MiB holds a 4 MB image and mask (DALL-E 2's limit), the least allowed; the GPT image models take up to 16 inputs of 50 MB each, and an edit sends what fits.")
 }
 
 // mcpBodyOverhead is what an edit_image call holds besides its two inputs:
@@ -107,15 +113,14 @@ func MCPBodyBytesFor(maxInputBytes int64) int64 {
 	return 2*((maxInputBytes+2)/3*4) + mcpBodyOverhead
 }
 
-// maxModelInputBytes is the largest edit input any registered model takes.
-func maxModelInputBytes() int64 {
-	var n int64
-	for _, name := range models.Names() {
-		if m, ok := models.Lookup(name); ok {
-			n = max(n, m.MaxInputBytes)
-		}
-	}
-	return n
+// referenceInputBytes is the input limit of the reference contract
+// (dall-e-2, 4 MB): the least the body limit must hold is one edit with an
+// image and a mask that large. The registry's largest limits (16 inputs of
+// 50 MB for the GPT image models) are not the floor: a default that held
+// them would let every large-body slot (largebody.go) hold over a GB.
+func referenceInputBytes() int64 {
+	m, _ := models.Lookup(models.DALLE2)
+	return m.MaxInputBytes
 }
 
 // Enabled reports whether the server should run.
@@ -178,11 +183,12 @@ func (o Options) Validate() error {
 			return fmt.Errorf("--mcp-default-namespace: %w", err)
 		}
 	}
-	// A smaller limit would cut a valid edit off in the transport, with a
-	// bare "body too large" instead of the rule it breaks.
-	if need := MCPBodyBytesFor(maxModelInputBytes()); o.MaxRequestBodyBytes < need {
-		return fmt.Errorf("--mcp-max-body-bytes=%d cannot hold an edit_image call with image and mask at the model limit of %d bytes each in base64; it must be at least %d",
-			o.MaxRequestBodyBytes, maxModelInputBytes(), need)
+	// A smaller limit would cut the reference contract's valid edits off
+	// in the transport, with "body too large" instead of the rule they
+	// break.
+	if need := MCPBodyBytesFor(referenceInputBytes()); o.MaxRequestBodyBytes < need {
+		return fmt.Errorf("--mcp-max-body-bytes=%d cannot hold an edit_image call with an image and a mask of %d bytes each (DALL-E 2's limit) in base64; it must be at least %d",
+			o.MaxRequestBodyBytes, referenceInputBytes(), need)
 	}
 	return nil
 }

@@ -22,11 +22,13 @@ import (
 	"github.com/imagegen/imagegen-operator/mcp"
 )
 
-// DefaultMaxRequestBodyBytes bounds one /mcp request unless
-// --mcp-max-body-bytes says otherwise: enough for edit_image with a 4 MB
-// image and a 4 MB mask (DALL-E 2's limit) in base64 plus the JSON around
-// them (see MCPBodyBytesFor). A model with larger inputs (50 MB, say) needs
-// the flag raised to MCPBodyBytesFor of its limit.
+// DefaultMaxRequestBodyBytes bounds one /mcp request and one REST
+// /edit_image body unless --mcp-max-body-bytes says otherwise: enough for
+// edit_image with a 4 MB image and a 4 MB mask (DALL-E 2's limit) in base64
+// plus the JSON around them (see MCPBodyBytesFor). The GPT image models'
+// inputs (up to 16 of 50 MB) are not its measure: an edit for them sends
+// what fits, and an operator whose callers send more raises the flag
+// (MCPBodyBytesFor gives what a given input size needs).
 const DefaultMaxRequestBodyBytes = 12 << 20
 
 // MCPPath is where the Streamable HTTP endpoint is served.
@@ -129,7 +131,7 @@ func (s *Server) routes(mcpServer *sdkmcp.Server, api *rest.Handler, artifactsHa
 	mux := http.NewServeMux()
 	mux.Handle(MCPPath, s.authenticate(large.wrap(s.admitLargeBody, s.paceBodies(protectedMCP))))
 	mux.Handle("POST "+rest.PathGenerate, s.authenticate(s.paceBodies(http.HandlerFunc(api.Generate))))
-	mux.Handle("POST "+rest.PathEdit, s.authenticate(large.wrap(s.admitLargeBody, s.paceBodies(http.HandlerFunc(api.Edit)))))
+	mux.Handle("POST "+rest.PathEdit, s.authenticate(large.wrap(s.admitLargeBody, s.paceBodies(s.limitBody(http.HandlerFunc(api.Edit))))))
 	mux.Handle("GET "+rest.PathImageRequests+"{namespace}/{name}", s.authenticate(http.HandlerFunc(api.Get)))
 	mux.Handle("GET "+rest.PathModels, s.authenticate(http.HandlerFunc(api.Models)))
 	if artifactsHandler != nil {
@@ -244,6 +246,18 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.log.Info("MCP server stopped")
 	return nil
+}
+
+// limitBody bounds a REST edit's whole body by the limit /mcp has
+// (MaxRequestBodyBytes): the handler reads its files into memory, each
+// under the model's per-file limit, and this bounds them together. A body
+// past it fails its read with *http.MaxBytesError, which the handler
+// answers 413 request_too_large naming the limit.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxRequestBodyBytes)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // logrWriter sends net/http's error log (TLS handshake noise and the like)

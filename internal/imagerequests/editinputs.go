@@ -24,34 +24,61 @@ const (
 
 // validateEditInputs applies the byte limits (the model's, then, when the
 // inputs travel inline, the Secret's) and then the controller's rules on
-// the contents (PNG, dimensions and square from the header, then mask size
-// and alpha, transparency). The byte limits come first so an oversized body
-// is refused before any of it is parsed.
-func validateEditInputs(modelName string, image, mask []byte, inline bool) *InputError {
+// the contents: images[0] is the image (the one a mask applies to), the
+// rest the additional images. The byte limits come first so an oversized
+// body is refused before any of it is parsed. Errors name the input as the
+// caller sent it (image, additional_images[i], mask).
+func validateEditInputs(modelName string, images [][]byte, mask []byte, inline bool) *InputError {
 	m, ok := models.Lookup(modelName)
 	if !ok {
 		return &InputError{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q", modelName)}
 	}
-	asInputError := func(err error) *InputError {
-		var v *imagecheck.Violation
-		if errors.As(err, &v) {
-			return &InputError{Field: v.Field, Rule: v.Rule, Message: v.Message}
-		}
-		return &InputError{Field: imagecheck.FieldImage, Rule: rules.PNG, Message: err.Error()}
-	}
-	limits := imagecheck.Rules{MaxBytes: m.MaxInputBytes, Square: m.SquareInput, MaxSide: m.MaxInputSide}
-	if err := imagecheck.CheckSizes(image, mask, limits); err != nil {
+	limits := editRules(m)
+	if err := imagecheck.CheckInputSizes(images, mask, limits); err != nil {
 		return asInputError(err)
 	}
 	if inline {
-		if err := checkInlineSize(image, mask); err != nil {
+		if err := checkInlineSize(images[0], mask); err != nil {
 			return err
 		}
 	}
-	if err := imagecheck.CheckEdit(image, mask, limits); err != nil {
+	if err := imagecheck.CheckEditInputs(images, mask, limits); err != nil {
 		return asInputError(err)
 	}
 	return nil
+}
+
+// editRules are the registry's input rules of m as internal/imagecheck
+// takes them; the controller checks the same.
+func editRules(m models.Model) imagecheck.Rules {
+	return imagecheck.Rules{
+		MaxBytes:             m.MaxInputBytes,
+		MaxMaskBytes:         m.MaxMaskBytes,
+		Square:               m.SquareInput,
+		MaxSide:              m.MaxInputSide,
+		Formats:              m.InputFormats,
+		TransparencyOptional: !m.TransparentInput,
+	}
+}
+
+// asInputError turns imagecheck's verdict into an input error on the
+// caller's name of the input.
+func asInputError(err error) *InputError {
+	var v *imagecheck.Violation
+	if errors.As(err, &v) {
+		return &InputError{Field: inputNameOfImage(v.Field), Rule: v.Rule, Message: v.Message}
+	}
+	return &InputError{Field: imagecheck.FieldImage, Rule: rules.PNG, Message: err.Error()}
+}
+
+// inputNameOfImage maps imagecheck's (the spec's) name of an input image,
+// additionalImages[i], to the tools' additional_images[i]; image and mask
+// are the same in both.
+func inputNameOfImage(field string) string {
+	if i, ok := imagecheck.ImageIndex(field); ok && i > 0 {
+		return AdditionalImageField(i - 1)
+	}
+	return field
 }
 
 // checkInlineSize refuses inputs that do not fit in the input Secret.

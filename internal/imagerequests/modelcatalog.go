@@ -19,6 +19,8 @@ type ModelCatalog struct {
 	// Offered repeats the names of the offered models, for clients that
 	// only need those.
 	Offered []string `json:"offered" jsonschema:"names of the models requests may name today"`
+	// Default is the operator's default model (--default-model).
+	Default string `json:"default" jsonschema:"the model a request that names none gets (the operator's --default-model)"`
 }
 
 // ModelInfo is one registry model.
@@ -76,11 +78,15 @@ type TokenPriceInfo struct {
 	TextOutput       float64 `json:"textOutput,omitempty"`
 }
 
-// Models returns the registry as of now. Offered means named by
-// models.Names(), the models the CRD, MCP and REST accept today.
-func Models(now time.Time) ModelCatalog {
-	offered := models.Names()
-	c := ModelCatalog{Models: []ModelInfo{}, Offered: offered}
+// Catalog returns the registry as of now under the operator's policy.
+// Offered means policy.Offered(now): the models a request may name today
+// (not retired, or retired and declared still served).
+func Catalog(policy models.Policy, now time.Time) ModelCatalog {
+	offered := policy.Offered(now)
+	if offered == nil {
+		offered = []string{}
+	}
+	c := ModelCatalog{Models: []ModelInfo{}, Offered: offered, Default: policy.Resolve("")}
 	for _, m := range models.All() {
 		c.Models = append(c.Models, modelInfo(m, slices.Contains(offered, m.Name), now))
 	}

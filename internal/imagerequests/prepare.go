@@ -16,9 +16,12 @@ type Request struct {
 	// Namespace is the one the call named, "" for the caller's default.
 	Namespace string
 	Params    Params
-	// Edit asks for an edit of Image (with Mask, if not nil).
-	Edit        bool
-	Image, Mask []byte
+	// Edit asks for an edit of Image (with Mask, if not nil) and the
+	// AdditionalImages after it, in order (the GPT image models take up to
+	// 15 more; each needs the artifact store).
+	Edit             bool
+	Image, Mask      []byte
+	AdditionalImages [][]byte
 	// Invalid are the rules the adapter found broken while decoding the
 	// inputs (an MCP upload that is not base64, say). They are reported
 	// after the parameters' and stop the edit inputs from being checked.
@@ -32,7 +35,9 @@ type Prepared struct {
 	params    Params
 	via       string
 	// image and mask are an edit's inputs; image nil means Generate.
+	// additional are the images after image.
 	image, mask []byte
+	additional  [][]byte
 }
 
 // Namespace is where the request will be created.
@@ -53,17 +58,17 @@ func (s *Service) Prepare(ctx context.Context, caller *Caller, r Request) (*Prep
 	p := r.Params.withDefaults(s.models)
 	inputs := 0
 	if r.Edit {
-		inputs = 1
+		inputs = 1 + len(r.AdditionalImages)
 	}
 	errs := validateParams(s.models, time.Now(), p, r.Edit, inputs)
-	if m, ok := models.Lookup(p.Model); ok && len(errs) == 0 && m.Output == models.OutputBase64 && s.artifacts == nil {
+	if len(errs) == 0 && s.artifacts == nil {
 		// As the controller would refuse it, before anything is created.
-		errs = append(errs, &InputError{Field: models.FieldModel, Rule: rules.ArtifactStore, Message: fmt.Sprintf(
-			"%s returns images only inline (base64) and this operator runs without an artifact store to keep them; ask its administrators to configure one (--artifact-bucket), or name a model that returns URLs", m.Name)})
+		errs = append(errs, needsStore(p.Model, len(r.AdditionalImages))...)
 	}
 	errs = append(errs, r.Invalid...)
 	if len(errs) == 0 && r.Edit {
-		if ie := validateEditInputs(p.Model, r.Image, r.Mask, s.artifacts == nil); ie != nil {
+		images := append([][]byte{r.Image}, r.AdditionalImages...)
+		if ie := validateEditInputs(p.Model, images, r.Mask, s.artifacts == nil); ie != nil {
 			errs = append(errs, ie)
 		}
 	}
@@ -72,7 +77,23 @@ func (s *Service) Prepare(ctx context.Context, caller *Caller, r Request) (*Prep
 	}
 	pr := &Prepared{caller: caller, namespace: ns, params: p, via: r.Via}
 	if r.Edit {
-		pr.image, pr.mask = r.Image, r.Mask
+		pr.image, pr.mask, pr.additional = r.Image, r.Mask, r.AdditionalImages
 	}
 	return pr, nil
+}
+
+// needsStore refuses, on an operator without an artifact store, what only
+// a store can carry: the images of a base64-only model (the controller
+// refuses those before any call) and additional edit images (the input
+// Secret holds one image and a mask, DALL-E 2's contract).
+func needsStore(model string, additional int) InputErrors {
+	if m, ok := models.Lookup(model); ok && m.Output == models.OutputBase64 {
+		return InputErrors{{Field: models.FieldModel, Rule: rules.ArtifactStore, Message: fmt.Sprintf(
+			"%s returns images only inline (base64) and this operator runs without an artifact store to keep them; ask its administrators to configure one (--artifact-bucket), or name a model that returns URLs", m.Name)}}
+	}
+	if additional > 0 {
+		return InputErrors{{Field: FieldAdditionalImages, Rule: rules.ArtifactStore, Message: fmt.Sprintf(
+			"%d additional images need an artifact store (--artifact-bucket), and this operator has none; without one an edit takes one image and a mask", additional)}}
+	}
+	return nil
 }

@@ -120,6 +120,11 @@ func (s *Service) Authorize(ctx context.Context, caller *Caller, verb, namespace
 	return s.authz.Authorize(ctx, caller, verb, namespace, name)
 }
 
+// Models is the operator's model policy: its default model and the
+// retired models it still serves. The tools' schema and the model
+// catalog describe the service with it.
+func (s *Service) Models() models.Policy { return s.models }
+
 // StoresInputs reports whether edit inputs go to an artifact store (and so
 // are held only to the model's limits) rather than a Secret.
 func (s *Service) StoresInputs() bool { return s.artifacts != nil }

@@ -35,6 +35,7 @@ func TestValidateParams(t *testing.T) {
 		policy models.Policy
 		p      Params
 		edit   bool
+		inputs int
 		field  string
 		rule   string
 	}{
@@ -52,14 +53,34 @@ func TestValidateParams(t *testing.T) {
 		"default gpt-image-2": {policy: gpt2, p: Params{Prompt: strings.Repeat("a", 1001), Size: "2048x1152", Quality: "high"}},
 		"retired dall-e-2":    {policy: gpt2, p: Params{Prompt: "x", Model: "dall-e-2"}, field: "model", rule: "retired"},
 		"quality on dall-e-2": {p: Params{Prompt: "x", Quality: "high"}, field: "quality", rule: "enum"},
-		"webp on dall-e-2":    {p: Params{Prompt: "x", OutputFormat: "webp"}, field: "outputFormat", rule: "unsupported"},
+		// The registry's camelCase fields are reported as the tools
+		// spell them.
+		"webp on dall-e-2":    {p: Params{Prompt: "x", OutputFormat: "webp"}, field: "output_format", rule: "unsupported"},
 		"custom size on 2.6":  {policy: gpt2, p: Params{Prompt: "x", Model: "gpt-image-2.6-flare", Size: "2048x1152"}, field: "size", rule: "enum"},
-		"compression on png":  {policy: gpt2, p: Params{Prompt: "x", OutputCompression: ptrInt(50)}, field: "outputCompression", rule: "requires"},
+		"custom size of /16s": {policy: gpt2, p: Params{Prompt: "x", Size: "1024x1040"}},
+		"size not /16":        {policy: gpt2, p: Params{Prompt: "x", Size: "1000x1000"}, field: "size", rule: "multipleOf"},
+		"compression on png":  {policy: gpt2, p: Params{Prompt: "x", OutputCompression: ptrInt(50)}, field: "output_compression", rule: "requires"},
 		"moderation on edit":  {policy: gpt2, edit: true, p: Params{Prompt: "x", Moderation: "low"}, field: "moderation", rule: "unsupported"},
+		"17 input images":     {policy: gpt2, edit: true, inputs: 17, p: Params{Prompt: "x"}, field: "additional_images", rule: "maxItems"},
+		"2 on dall-e-2":       {edit: true, inputs: 2, p: Params{Prompt: "x"}, field: "additional_images", rule: "maxItems"},
+		// Not of the CRD's form: pattern, whichever model, in place of
+		// the registry's enum (dall-e-2) or pattern (gpt-image-2).
+		"size huge on dall-e-2":    {p: Params{Prompt: "x", Size: "huge"}, field: "size", rule: "pattern"},
+		"size 0x0 on gpt-image-2":  {policy: gpt2, p: Params{Prompt: "x", Size: "0x16"}, field: "size", rule: "pattern"},
+		"size 300x300 on dall-e-2": {p: Params{Prompt: "x", Size: "300x300"}, field: "size", rule: "enum"},
+		// A value no model takes is the schema's and admission's enum, even
+		// on a model that takes no such parameter (the registry's
+		// "unsupported"); a compression out of range is their maximum.
+		"background black on dall-e-2":  {p: Params{Prompt: "x", Background: "black"}, field: "background", rule: "enum"},
+		"background opaque on dall-e-2": {p: Params{Prompt: "x", Background: "opaque"}, field: "background", rule: "unsupported"},
+		"compression 101 on dall-e-2":   {p: Params{Prompt: "x", OutputCompression: ptrInt(101)}, field: "output_compression", rule: "maximum"},
+		"compression -1 on jpeg":        {policy: gpt2, p: Params{Prompt: "x", OutputFormat: "jpeg", OutputCompression: ptrInt(-1)}, field: "output_compression", rule: "minimum"},
+		"moderation none on edit":       {policy: gpt2, edit: true, p: Params{Prompt: "x", Moderation: "none"}, field: "moderation", rule: "unsupported"},
+		"moderation none":               {policy: gpt2, p: Params{Prompt: "x", Moderation: "none"}, field: "moderation", rule: "enum"},
 	}
 	for name, tc := range cases {
-		inputs := 0
-		if tc.edit {
+		inputs := tc.inputs
+		if tc.edit && inputs == 0 {
 			inputs = 1
 		}
 		errs := validateParams(tc.policy, time.Now(), tc.p.withDefaults(tc.policy), tc.edit, inputs)
@@ -76,11 +97,34 @@ func TestValidateParams(t *testing.T) {
 }
 
 func TestValidateEditInputs(t *testing.T) {
-	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, true), nil, true); err != nil {
-		t.Errorf("a good image: %v", err)
+	one := func(b []byte) [][]byte { return [][]byte{b} }
+	opaque := pngtest.PNG(32, 32, true, false)
+	cases := map[string]struct {
+		model       string
+		images      [][]byte
+		mask        []byte
+		field, rule string
+	}{
+		"dall-e-2: a good image":             {model: "dall-e-2", images: one(pngtest.PNG(32, 32, true, true))},
+		"dall-e-2: a mask without alpha":     {model: "dall-e-2", images: one(opaque), mask: pngtest.PNG(32, 32, false, false), field: "mask", rule: "alpha"},
+		"dall-e-2: opaque without a mask":    {model: "dall-e-2", images: one(opaque), field: "image", rule: "transparency"},
+		"dall-e-2: a JPEG":                   {model: "dall-e-2", images: one(pngtest.JPEG(32, 32)), field: "image", rule: "png"},
+		"gpt-image-2: opaque without a mask": {model: "gpt-image-2", images: one(opaque)},
+		"gpt-image-2: mixed formats":         {model: "gpt-image-2", images: [][]byte{opaque, pngtest.WebP(40, 20), pngtest.JPEG(16, 64)}},
+		// The second additional image is named as the caller indexed it.
+		"gpt-image-2: a GIF among them": {model: "gpt-image-2", images: [][]byte{opaque, pngtest.JPEG(16, 64), []byte("GIF89a not an image")},
+			field: "additional_images[1]", rule: "format"},
+		"gpt-image-2: mask not the first image's size": {model: "gpt-image-2", images: [][]byte{pngtest.WebP(40, 20), opaque}, mask: pngtest.PNG(32, 32, true, true),
+			field: "mask", rule: "dimensions"},
 	}
-	if err := validateEditInputs("dall-e-2", pngtest.PNG(32, 32, true, false), pngtest.PNG(32, 32, false, false), true); err == nil || err.Field != "mask" || err.Rule != "alpha" {
-		t.Errorf("a mask without alpha: %v", err)
+	for name, tc := range cases {
+		err := validateEditInputs(tc.model, tc.images, tc.mask, false)
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case tc.field != "" && (err == nil || err.Field != tc.field || err.Rule != tc.rule):
+			t.Errorf("%s: %v, want %s/%s", name, err, tc.field, tc.rule)
+		}
 	}
 }
 
@@ -115,7 +159,7 @@ func TestValidateEditInputsChecksBytesFirst(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			err := validateEditInputs("dall-e-2", tc.image, tc.mask, !tc.stored)
+			err := validateEditInputs("dall-e-2", [][]byte{tc.image}, tc.mask, !tc.stored)
 			if err == nil || err.Field != tc.field || err.Rule != tc.rule {
 				t.Fatalf("validateEditInputs() = %v, want %s/%s", err, tc.field, tc.rule)
 			}
@@ -132,6 +176,30 @@ func TestServiceAccountNamespace(t *testing.T) {
 	} {
 		if got := (&Caller{Username: user}).ServiceAccountNamespace(); got != want {
 			t.Errorf("%s: %q, want %q", user, got, want)
+		}
+	}
+}
+
+// TestNeedsStore: without an artifact store a base64-only model is refused
+// on its name, and additional images (which the input Secret cannot
+// carry) on theirs, whatever the model.
+func TestNeedsStore(t *testing.T) {
+	for _, tc := range []struct {
+		model       string
+		additional  int
+		field, rule string
+	}{
+		{models.DALLE2, 0, "", ""},
+		{models.GPTImage2, 0, "model", "artifactStore"},
+		{models.GPTImage2, 3, "model", "artifactStore"},
+		{models.DALLE2, 1, "additional_images", "artifactStore"},
+	} {
+		errs := needsStore(tc.model, tc.additional)
+		switch {
+		case tc.field == "" && len(errs) > 0:
+			t.Errorf("%s with %d additional: %v", tc.model, tc.additional, errs)
+		case tc.field != "" && (len(errs) != 1 || errs[0].Field != tc.field || errs[0].Rule != tc.rule):
+			t.Errorf("%s with %d additional: %v, want %s/%s", tc.model, tc.additional, errs, tc.field, tc.rule)
 		}
 	}
 }

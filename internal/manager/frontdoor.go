@@ -47,7 +47,7 @@ func newFrontDoor(mgr manager.Manager, opts httpserver.Options, store *artifactS
 	return httpserver.New(opts, httpserver.Handlers{
 		Service:   svc,
 		Tokens:    kubeauth.NewTokenReviewer(mgr.GetClient(), opts.TokenAudiences, opts.TokenCacheTTL),
-		MCP:       mcp.New(svc, mcp.Config{Log: log, PreviewClient: opts.PreviewClient}),
+		MCP:       mcp.New(svc, mcp.Config{Log: log, PreviewClient: opts.PreviewClient, MaxRequestBodyBytes: opts.MaxRequestBodyBytes}),
 		REST:      rest.New(svc, log),
 		Artifacts: artifactsHandler,
 	}, log)

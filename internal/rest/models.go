@@ -16,12 +16,12 @@ import (
 const PathModels = "/models"
 
 // Models is GET /models: the model registry, the same catalog MCP's
-// list_models returns (imagerequests.Models), with its keys in snake_case
+// list_models returns (imagerequests.Catalog), with its keys in snake_case
 // like every REST answer. It reads only the compiled-in registry, nothing
 // of the cluster, so the listener's authentication is all it needs (no
 // SubjectAccessReview).
 func (s *Handler) Models(w http.ResponseWriter, _ *http.Request) {
-	body, err := snakeCaseJSON(imagerequests.Models(time.Now()))
+	body, err := snakeCaseJSON(imagerequests.Catalog(s.svc.Models(), time.Now()))
 	if err != nil {
 		record("list_models", imagerequests.OutcomeError)
 		s.log.Error(err, "rendering the model catalog")

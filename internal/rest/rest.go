@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -33,13 +34,37 @@ const (
 	PathImageRequests = "/image_requests/"
 )
 
-// Limits of the REST bodies.
+// Limits of the REST bodies. The prompt is the one large text field: the
+// longest any model takes (32000 characters for the GPT image models) must
+// reach the service, which refuses it by name (maxLength,
+// controlCharacters) rather than have the transport cut it off.
 const (
-	maxJSONBody      = 64 << 10
+	// maxFormFieldSize bounds a multipart text field other than the prompt.
 	maxFormFieldSize = 8 << 10
+	// bodyOverhead is what a body holds besides the prompt.
+	bodyOverhead = 64 << 10
 	// defaultRetryAfter is sent with a 429 when the upstream's wait is not known.
 	defaultRetryAfter = 60 * time.Second
 )
+
+// maxPromptBytes bounds the prompt as sent: in a multipart field, UTF-8 (at
+// most 4 bytes a character); in JSON, escaped (at most 12 bytes a
+// character: a surrogate pair as \uXXXX\uXXXX).
+func maxPromptBytes(escaped bool) int64 {
+	perChar := int64(utf8.UTFMax)
+	if escaped {
+		perChar = 12
+	}
+	var chars int
+	for _, m := range models.All() {
+		chars = max(chars, m.MaxPromptChars)
+	}
+	return perChar * int64(chars)
+}
+
+// maxJSONBody bounds a POST /generate_image body: the longest prompt
+// escaped, and the rest.
+func maxJSONBody() int64 { return maxPromptBytes(true) + bodyOverhead }
 
 // Handler serves the REST endpoints over the imagerequests service. The
 // listener (internal/httpserver) authenticates the caller, paces bodies
@@ -58,7 +83,10 @@ func New(svc *imagerequests.Service, log logr.Logger) *Handler {
 func record(op, outcome string) { imagerequests.RecordCall("rest", op, outcome) }
 
 // generateKeys are the keys of POST /generate_image's body, per object.
-var generateKeys = map[string][]string{"": {"prompt", "params", "namespace", "wait_seconds"}, "params": {"n", "size", "model"}}
+var generateKeys = map[string][]string{
+	"":       {"prompt", "params", "namespace", "wait_seconds"},
+	"params": {"n", "size", "model", "quality", "background", "output_format", "output_compression", "moderation"},
+}
 
 // generateRequest is POST /generate_image's body.
 type generateRequest struct {
@@ -66,9 +94,15 @@ type generateRequest struct {
 	Params struct {
 		// N is a pointer so that an explicit 0 is refused, not taken as
 		// "left out" (1 image) and charged.
-		N     *int   `json:"n,omitempty"`
-		Size  string `json:"size,omitempty"`
-		Model string `json:"model,omitempty"`
+		N            *int   `json:"n,omitempty"`
+		Size         string `json:"size,omitempty"`
+		Model        string `json:"model,omitempty"`
+		Quality      string `json:"quality,omitempty"`
+		Background   string `json:"background,omitempty"`
+		OutputFormat string `json:"output_format,omitempty"`
+		// OutputCompression is a pointer: 0 is a valid compression.
+		OutputCompression *int   `json:"output_compression,omitempty"`
+		Moderation        string `json:"moderation,omitempty"`
 	} `json:"params"`
 	Namespace   string `json:"namespace,omitempty"`
 	WaitSeconds *int   `json:"wait_seconds,omitempty"`
@@ -108,25 +142,37 @@ type pendingResponse struct {
 	PollURL   string        `json:"poll_url"`
 }
 
-// fieldNames maps our input names to a REST endpoint's.
+// fieldNames maps our input names (the tools', see imagerequests) to a
+// REST endpoint's. An indexed name, additional_images[2], keeps its index.
 type fieldNames map[string]string
 
 func (f fieldNames) of(name string) string {
-	if n, ok := f[name]; ok {
+	base, index, indexed := strings.Cut(name, "[")
+	if n, ok := f[base]; ok {
+		if indexed {
+			return n + "[" + index
+		}
 		return n
 	}
 	return name
 }
 
+// additionalImageFile is the multipart field of an edit's additional
+// images, given once per image, in order.
+const additionalImageFile = "additional_image_file"
+
 var (
-	generateFields = fieldNames{"n": "params.n", "size": "params.size", "model": "params.model"}
-	editFields     = fieldNames{imagecheck.FieldImage: "image_file", imagecheck.FieldMask: "mask_file"}
+	generateFields = fieldNames{
+		"n": "params.n", "size": "params.size", "model": "params.model", "quality": "params.quality", "background": "params.background",
+		imagerequests.FieldOutputFormat: "params.output_format", imagerequests.FieldOutputCompression: "params.output_compression", "moderation": "params.moderation",
+	}
+	editFields = fieldNames{imagecheck.FieldImage: "image_file", imagecheck.FieldMask: "mask_file", imagerequests.FieldAdditionalImages: additionalImageFile}
 )
 
 // Generate is POST /generate_image.
 func (s *Handler) Generate(w http.ResponseWriter, r *http.Request) {
 	caller := imagerequests.CallerFrom(r.Context())
-	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody())
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		s.writeBodyError(w, "generate_image", err)
@@ -155,7 +201,9 @@ func (s *Handler) Generate(w http.ResponseWriter, r *http.Request) {
 		s.writeCallError(w, "generate_image", err, generateFields)
 		return
 	}
-	p := imagerequests.Params{Prompt: body.Prompt, Size: body.Params.Size, Model: body.Params.Model}
+	bp := body.Params
+	p := imagerequests.Params{Prompt: body.Prompt, Size: bp.Size, Model: bp.Model, Quality: bp.Quality, Background: bp.Background,
+		OutputFormat: bp.OutputFormat, OutputCompression: bp.OutputCompression, Moderation: bp.Moderation}
 	if body.Params.N != nil {
 		p.N, p.NSet = *body.Params.N, true
 	}
@@ -201,30 +249,41 @@ func waitFrom(seconds *int) (time.Duration, error) {
 	return time.Duration(*seconds) * time.Second, nil
 }
 
-// Edit is POST /edit_image. It reads the multipart upload part by part, each file through a
-// hard limit, so nothing unbounded is ever held in memory.
+// editTextFields are POST /edit_image's form fields besides the files.
+var editTextFields = []string{"prompt", "n", "size", "model", "quality", "background", "output_format", "output_compression", "moderation", "namespace", "wait_seconds"}
+
+// editFieldList names every field of POST /edit_image, for messages.
+const editFieldList = "prompt, image_file, additional_image_file (repeated, one per extra image), mask_file, n, size, model, quality, background, output_format, output_compression, moderation, namespace and wait_seconds"
+
+// Edit is POST /edit_image. It reads the multipart upload part by part,
+// each through a hard limit, so nothing unbounded is ever held in memory:
+// image_file (the image a mask applies to), additional_image_file once per
+// further image (the GPT image models take up to 15 more, in PNG, WebP or
+// JPEG), mask_file and the text fields.
 //
-// Each file is buffered whole, up to the largest model's input limit (4 MB
-// for DALL-E 2): the checks every edit passes before anything is created
-// (PNG structure, dimensions from the header, then the pixels for
-// transparency and the mask's alpha) read the bytes more than once, and an
-// input refused by them must never reach the artifact store. Prepare then
-// checks them and Create streams them into the store (or, without one, a
-// Secret). The buffer is at most two inputs at the model's limit per call;
-// the listener's large-body slots (internal/httpserver) bound how many such
-// calls read at once.
+// Each file is buffered whole, up to the largest model's input limit (50 MB
+// for the GPT image models): the checks every edit passes before anything
+// is created (format and dimensions from the header, then a PNG's pixels
+// for transparency and the mask's alpha) read the bytes more than once,
+// and an input refused by them must never reach the artifact store.
+// Prepare then checks them and Create streams them into the store (or,
+// without one, a Secret). The whole body, and so what the files hold
+// together, is bounded by the listener (internal/httpserver: the
+// --mcp-max-body-bytes limit /mcp has, 12 MiB by default), which answers
+// 413 past it; the listener's large-body slots bound how many such calls
+// read at once.
 func (s *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 	caller := imagerequests.CallerFrom(r.Context())
 	maxFile := maxInputBytes()
-	r.Body = http.MaxBytesReader(w, r.Body, 2*maxFile+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument,
-			Message: "the body must be multipart/form-data with fields prompt, image_file, optional mask_file, n, size, model, namespace and wait_seconds: " + err.Error()})
+			Message: "the body must be multipart/form-data with fields " + editFieldList + ": " + err.Error()})
 		return
 	}
 	fields := map[string]string{}
 	var image, mask []byte
+	var additional [][]byte
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -239,57 +298,66 @@ func (s *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		name := part.FormName()
-		switch name {
-		case "image_file", "mask_file":
+		switch {
+		case name == "image_file" || name == "mask_file" || name == additionalImageFile:
 			if (name == "image_file" && image != nil) || (name == "mask_file" && mask != nil) {
-				httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.Unique, Message: "is given more than once"})
+				httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.Unique,
+					Message: "is given more than once; send further images as " + additionalImageFile})
 				return
+			}
+			field := name
+			if name == additionalImageFile {
+				field = editFields.of(imagerequests.AdditionalImageField(len(additional)))
 			}
 			data, err := readPart(part, maxFile)
 			if err != nil {
-				s.writePartError(w, name, maxFile, err)
+				s.writePartError(w, field, maxFile, err)
 				return
 			}
-			if name == "image_file" {
+			switch name {
+			case "image_file":
 				image = data
-			} else {
+			case "mask_file":
 				mask = data
+			default:
+				additional = append(additional, data)
 			}
-		case "prompt", "n", "size", "model", "namespace", "wait_seconds":
+		case slices.Contains(editTextFields, name):
 			if _, dup := fields[name]; dup {
 				httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.Unique, Message: "is given more than once"})
 				return
 			}
-			data, err := readPart(part, maxFormFieldSize)
+			limit := int64(maxFormFieldSize)
+			if name == "prompt" {
+				limit = maxPromptBytes(false)
+			}
+			data, err := readPart(part, limit)
 			if err != nil {
-				s.writePartError(w, name, maxFormFieldSize, err)
+				s.writePartError(w, name, limit, err)
 				return
 			}
 			fields[name] = string(data)
 		default:
 			httpapi.WriteError(w, http.StatusBadRequest, httpapi.Error{Code: httpapi.CodeInvalidArgument, Field: name, Rule: rules.AdditionalProperties,
-				Message: "is not a field of edit_image; the fields are prompt, image_file, mask_file, n, size, model, namespace and wait_seconds"})
+				Message: "is not a field of edit_image; the fields are " + editFieldList})
 			return
 		}
 	}
 	var errs imagerequests.InputErrors
-	n, nSet := 0, false
-	if v, ok := fields["n"]; ok {
-		nSet = true
-		if n, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
-			errs = append(errs, &imagerequests.InputError{Field: "n", Rule: rules.Type, Message: fmt.Sprintf("%q is not an integer", v)})
+	intField := func(name string) *int {
+		v, ok := fields[name]
+		if !ok {
+			return nil
 		}
-	}
-	var waitSeconds *int
-	if v, ok := fields["wait_seconds"]; ok {
-		ws, err := strconv.Atoi(strings.TrimSpace(v))
+		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
-			errs = append(errs, &imagerequests.InputError{Field: "wait_seconds", Rule: rules.Type, Message: fmt.Sprintf("%q is not an integer", v)})
+			errs = append(errs, &imagerequests.InputError{Field: name, Rule: rules.Type, Message: fmt.Sprintf("%q is not an integer", v)})
 		}
-		waitSeconds = &ws
+		return &n
 	}
+	n, waitSeconds, compression := intField("n"), intField("wait_seconds"), intField("output_compression")
 	if image == nil {
-		errs = append(errs, &imagerequests.InputError{Field: imagecheck.FieldImage, Rule: rules.Required, Message: "is required: upload the PNG to edit"})
+		errs = append(errs, &imagerequests.InputError{Field: imagecheck.FieldImage, Rule: rules.Required, Message: "is required: upload the image to edit"})
 	}
 	if len(errs) > 0 {
 		s.writeCallError(w, "edit_image", errs, editFields)
@@ -300,14 +368,18 @@ func (s *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 		s.writeCallError(w, "edit_image", err, editFields)
 		return
 	}
-	p := imagerequests.Params{Prompt: fields["prompt"], N: n, NSet: nSet, Size: fields["size"], Model: fields["model"]}
+	p := imagerequests.Params{Prompt: fields["prompt"], Size: fields["size"], Model: fields["model"], Quality: fields["quality"],
+		Background: fields["background"], OutputFormat: fields["output_format"], OutputCompression: compression, Moderation: fields["moderation"]}
+	if n != nil {
+		p.N, p.NSet = *n, true
+	}
 	ns, err := namespaceOf(r, fields["namespace"])
 	if err != nil {
 		s.writeCallError(w, "edit_image", err, editFields)
 		return
 	}
 	cr, err := s.svc.Prepare(r.Context(), caller, imagerequests.Request{Via: "rest/edit_image", Namespace: ns, Params: p,
-		Edit: true, Image: image, Mask: mask})
+		Edit: true, Image: image, Mask: mask, AdditionalImages: additional})
 	if err != nil {
 		s.writeCallError(w, "edit_image", err, editFields)
 		return
@@ -335,7 +407,7 @@ func (s *Handler) writePartError(w http.ResponseWriter, field string, limit int6
 	if errors.Is(err, errPartTooLarge) {
 		rule := rules.MaxLength
 		msg := fmt.Sprintf("is longer than %d bytes", limit)
-		if strings.HasSuffix(field, "_file") {
+		if strings.Contains(field, "_file") {
 			rule = rules.SizeBytes
 			msg = fmt.Sprintf("is larger than %d bytes; it must be smaller than %d bytes (%d MB)", limit, limit, limit>>20)
 		}

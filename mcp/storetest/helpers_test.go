@@ -48,7 +48,7 @@ func call(t *testing.T, s *sdkmcp.ClientSession, tool string, args map[string]an
 		t.Fatalf("calling %s: %v", tool, err)
 	}
 	if res.IsError {
-		t.Fatalf("%s answered an error: %+v", tool, res.Content)
+		t.Fatalf("%s answered an error: %s", tool, textOf(res))
 	}
 	return res
 }

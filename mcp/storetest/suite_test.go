@@ -39,6 +39,8 @@ var (
 	baseURL string
 	// agentToken may use ImageRequests in ns; nobodyToken has no RBAC.
 	agentToken, nobodyToken string
+	// sim is the upstream; its call log says what reached it.
+	sim *dallesim.Server
 )
 
 const (
@@ -63,7 +65,7 @@ func setupSuite(cp *localenv.ControlPlane) (func(), error) {
 	if err := setupRBAC(cp); err != nil {
 		return cleanup, err
 	}
-	sim := dallesim.New(dallesim.Config{})
+	sim = dallesim.New(dallesim.Config{})
 	stops = append(stops, sim.Close)
 	if err := sim.SetLatencyForSize(slowSize, 3*time.Second); err != nil {
 		return cleanup, err
