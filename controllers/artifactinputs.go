@@ -28,7 +28,8 @@ var artifactInputPrefixes = []string{"results", "inputs", "uploads"}
 // refusedInputError is an input reference the request may never read: a
 // terminal failure before any paid call, naming the field and the rule.
 type refusedInputError struct {
-	// field is "image" or "mask", as imagecheck names them.
+	// field is the input's spec field: "image", "mask" or
+	// "additionalImages[i]".
 	field   string
 	rule    string
 	message string
@@ -46,7 +47,7 @@ func (e *refusedInputError) Error() string {
 func (r *ImageRequestReconciler) readArtifact(ctx context.Context, namespace, field string, ref *imagesv1alpha1.ArtifactReference, maxBytes int64) ([]byte, error) {
 	if r.Artifacts == nil || r.Artifacts.Store == nil {
 		return nil, &refusedInputError{field: field, rule: rules.ArtifactStore,
-			message: "artifactRef needs an operator running with --artifact-bucket, and this one has no artifact store; reference the PNG with configMapKeyRef or secretKeyRef instead"}
+			message: "artifactRef needs an operator running with --artifact-bucket, and this one has no artifact store; reference the image with configMapKeyRef or secretKeyRef instead"}
 	}
 	store := r.Artifacts.Store
 	key := ref.Key

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 	spec := ir.Spec
 	req, errs := r.resolveSpec(ir)
 	if len(errs) > 0 {
-		return ctrl.Result{}, r.reject(ctx, ir, specRejection(errs[0]), "spec."+errs[0].Error())
+		return ctrl.Result{}, r.reject(ctx, ir, specRejection(errs[0]), specMessage(errs[0]))
 	}
 	if req.model.Output == models.OutputBase64 && r.Artifacts == nil {
 		// The images would come back inline with nowhere to keep them:
@@ -37,23 +38,14 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 			fmt.Sprintf("all %d attempts are spent; last: %s", ir.Status.Attempts, ir.Status.Message))
 	}
 
-	var imageBytes, maskBytes []byte
+	var inputs editInputs
 	if req.edit {
 		var err error
-		model := req.model
-		if imageBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldImage, spec.Image, model.MaxInputBytes); err != nil {
+		if inputs, err = r.readEditInputs(ctx, ir, req.model); err != nil {
 			return r.waitForInput(ctx, ir, err)
 		}
-		if maskBytes, err = r.readSource(ctx, ir.Namespace, imagecheck.FieldMask, spec.Mask, model.MaxInputBytes); err != nil {
-			return r.waitForInput(ctx, ir, err)
-		}
-		if err := imagecheck.CheckEdit(imageBytes, maskBytes, imagecheck.Rules{MaxBytes: model.MaxInputBytes, Square: model.SquareInput, MaxSide: model.MaxInputSide}); err != nil {
-			reason := imagesv1alpha1.ReasonInvalidImage
-			var v *imagecheck.Violation
-			if errors.As(err, &v) && v.Field == imagecheck.FieldMask {
-				reason = imagesv1alpha1.ReasonInvalidMask
-			}
-			return ctrl.Result{}, r.reject(ctx, ir, reason, "spec."+err.Error())
+		if reason, message := checkEditInputs(inputs, req.model); reason != "" {
+			return ctrl.Result{}, r.reject(ctx, ir, reason, message)
 		}
 	}
 
@@ -61,7 +53,8 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 		return ctrl.Result{}, err
 	}
 	attempt := ir.Status.Attempts
-	log := ctrl.LoggerFrom(ctx).WithValues("attempt", attempt, "operation", spec.Operation, "model", req.model.Name, "size", req.size, "n", req.n)
+	log := ctrl.LoggerFrom(ctx).WithValues("attempt", attempt, "operation", spec.Operation, "model", req.model.Name, "size", req.size, "n", req.n,
+		"inputImages", req.inputImages)
 	// One event per attempt keeps the API server's event load at a third
 	// of an event per status write: the first attempt's says it was accepted.
 	if attempt == 1 {
@@ -77,17 +70,7 @@ func (r *ImageRequestReconciler) reconcileAttempt(ctx context.Context, ir *image
 	paidCtx, cancelPaid := paidWorkContext(ctx, r.Options.DrainTimeout)
 	defer cancelPaid()
 	start := r.Clock.Now()
-	res, callErr := r.Upstream.Do(paidCtx, upstream.Request{
-		Model:           req.model.Name,
-		Prompt:          spec.Prompt,
-		N:               req.n,
-		Size:            req.size,
-		User:            spec.User,
-		ClientRequestID: fmt.Sprintf("%s/%d", ir.UID, attempt),
-		Image:           imageBytes,
-		Mask:            maskBytes,
-		ResponseFormat:  r.responseFormat(),
-	})
+	res, callErr := r.Upstream.Do(paidCtx, r.upstreamRequest(ir, req, attempt, inputs))
 	latency := r.Clock.Since(start)
 	observeCall(spec.Operation, req.model.Name, latency, callErr)
 
@@ -186,8 +169,10 @@ func (r *ImageRequestReconciler) waitForInput(ctx context.Context, ir *imagesv1a
 			fmt.Sprintf("%s after waiting %s", missing.Error(), r.Options.InputGracePeriod))
 	}
 	message := "waiting for " + missing.Error()
+	model := r.modelName(ir)
 	wrote, err := r.patchStatus(ctx, ir, func(ir *imagesv1alpha1.ImageRequest) {
 		st := &ir.Status
+		st.Model = cmp.Or(st.Model, model)
 		st.Phase = imagesv1alpha1.PhasePending
 		st.ObservedGeneration = ir.Generation
 		st.Reason = imagesv1alpha1.ReasonWaitingForInput

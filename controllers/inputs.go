@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,7 +17,7 @@ import (
 )
 
 // InputRefIndex indexes ImageRequests by the ConfigMaps and Secrets they
-// read, as "ConfigMap/<name>" or "Secret/<name>", so an input that appears
+// read (image, additionalImages and mask), as "ConfigMap/<name>" or "Secret/<name>", so an input that appears
 // wakes exactly the requests waiting for it.
 const InputRefIndex = "spec.inputRefs"
 
@@ -29,10 +30,19 @@ func inputRefKey(kind, name string) string { return kind + "/" + name }
 
 func indexInputRefs(obj client.Object) []string {
 	ir := obj.(*imagesv1alpha1.ImageRequest)
+	sources := []*imagesv1alpha1.ImageSource{ir.Spec.Image, ir.Spec.Mask}
+	for i := range ir.Spec.AdditionalImages {
+		sources = append(sources, &ir.Spec.AdditionalImages[i])
+	}
 	var keys []string
-	for _, src := range []*imagesv1alpha1.ImageSource{ir.Spec.Image, ir.Spec.Mask} {
+	for _, src := range sources {
 		if kind, ref := sourceRef(src); ref != nil {
-			keys = append(keys, inputRefKey(kind, ref.Name))
+			key := inputRefKey(kind, ref.Name)
+			// Several inputs may share a ConfigMap: one key wakes the
+			// request once.
+			if !slices.Contains(keys, key) {
+				keys = append(keys, key)
+			}
 		}
 	}
 	return keys

@@ -186,7 +186,13 @@ func earliest(a, b time.Time) time.Time {
 // optimistically locked: a conflict re-runs the reconcile on fresh state.
 func (r *ImageRequestReconciler) reject(ctx context.Context, ir *imagesv1alpha1.ImageRequest, reason, message string) error {
 	now := r.Clock.Now()
-	if _, err := r.patchStatus(ctx, ir, func(ir *imagesv1alpha1.ImageRequest) { setFailed(ir, reason, message, now) }); err != nil {
+	// The model is recorded on a refusal too (status.model is set when the
+	// request is first checked): it says which model's rules refused it.
+	model := r.modelName(ir)
+	if _, err := r.patchStatus(ctx, ir, func(ir *imagesv1alpha1.ImageRequest) {
+		setFailed(ir, reason, message, now)
+		ir.Status.Model = cmp.Or(ir.Status.Model, model)
+	}); err != nil {
 		return fmt.Errorf("recording failure %s: %w", reason, err)
 	}
 	r.failed(ctx, ir)

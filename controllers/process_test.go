@@ -14,6 +14,7 @@ import (
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
 	"github.com/imagegen/imagegen-operator/internal/localenv"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 // Tests that need a real process — killed, or sent SIGTERM — run the
@@ -53,12 +54,16 @@ type childManager struct {
 }
 
 // startChildManager runs the manager binary with the suite's connection
-// flags plus args; it is killed at cleanup if still running.
+// flags plus args; it is killed at cleanup if still running. Like the
+// suite's manager it runs the reference contract on the simulator:
+// dall-e-2 by default, declared served (the flags' default is gpt-image-2,
+// which needs an artifact store).
 func startChildManager(t *testing.T, args ...string) *childManager {
 	t.Helper()
 	base := []string{"--kubeconfig", kubeconfigPath, "--openai-base-url", simServer.URL + "/v1/",
 		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--mcp-bind-address", "0",
-		fmt.Sprintf("--max-attempts=%d", maxAttempts)}
+		fmt.Sprintf("--max-attempts=%d", maxAttempts),
+		"--default-model=" + models.DALLE2, "--serve-retired-models=" + models.DALLE2}
 	cmd := exec.Command(managerBinary(t), append(base, args...)...)
 	cmd.Env = append(os.Environ(), "OPENAI_API_KEY=sk-test")
 	c := &childManager{cmd: cmd, output: &syncBuffer{}, exited: make(chan struct{})}

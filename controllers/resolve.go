@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"cmp"
+	"fmt"
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
+	"github.com/imagegen/imagegen-operator/internal/imagecheck"
 	"github.com/imagegen/imagegen-operator/internal/models"
 	"github.com/imagegen/imagegen-operator/internal/rules"
 )
@@ -60,6 +62,18 @@ func (r *ImageRequestReconciler) resolveSpec(ir *imagesv1alpha1.ImageRequest) (r
 	}
 	model, _ := models.Lookup(name)
 	return resolvedSpec{model: model, edit: edit, size: cmp.Or(spec.Size, model.DefaultSize), n: n, inputImages: inputs}, nil
+}
+
+// specMessage is status.message for a spec the registry refuses: the
+// field, what is wrong and the rule word, as every interface names it.
+// The registry's count of input images is spec.image plus
+// spec.additionalImages; only the latter can be changed to fix it.
+func specMessage(fe models.FieldError) string {
+	field := fe.Field
+	if field == models.FieldInputImages {
+		field = imagecheck.FieldAdditionalImages
+	}
+	return fmt.Sprintf("spec.%s: %s (rule %s)", field, fe.Message, fe.Rule)
 }
 
 // specRejection is the reason for a spec the registry refuses.

@@ -11,6 +11,7 @@ import (
 
 	imagesv1alpha1 "github.com/imagegen/imagegen-operator/api/v1alpha1"
 	"github.com/imagegen/imagegen-operator/internal/dallesim"
+	"github.com/imagegen/imagegen-operator/internal/models"
 )
 
 func addFaults(t *testing.T, faults ...dallesim.Fault) {
@@ -111,7 +112,8 @@ func TestManagerKilledMidCall(t *testing.T) {
 		}
 	}()
 	child := exec.Command(bin, "--kubeconfig", kubeconfigPath, "--openai-base-url", simServer.URL+"/v1/",
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--mcp-bind-address", "0", fmt.Sprintf("--max-attempts=%d", maxAttempts))
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--mcp-bind-address", "0", fmt.Sprintf("--max-attempts=%d", maxAttempts),
+		"--default-model="+models.DALLE2, "--serve-retired-models="+models.DALLE2)
 	child.Env = append(os.Environ(), "OPENAI_API_KEY=sk-test")
 	if err := child.Start(); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,10 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+	// WebP headers too: the GPT image models return webp. (imagecheck
+	// registers the decoder as well, but this package must not depend on
+	// who else is linked in.)
+	_ "golang.org/x/image/webp"
 )
 
 // Object describes one stored image: what the status reports for it.

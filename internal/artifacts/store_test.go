@@ -409,6 +409,27 @@ func TestKeyFromURI(t *testing.T) {
 	}
 }
 
+// The GPT image models return jpeg and webp too: each is stored under its
+// own extension and type, with the dimensions its header gives.
+func TestPutResultJPEGAndWebP(t *testing.T) {
+	s, _ := openFileStore(t)
+	for i, tc := range []struct {
+		contentType, ext string
+		data             []byte
+	}{
+		{"image/jpeg", ".jpg", pngtest.JPEG(48, 32)},
+		{"image/webp", ".webp", pngtest.WebP(48, 32)},
+	} {
+		objs, err := s.PutResult(context.Background(), testRef, int32(i+1), [][]byte{tc.data}, tc.contentType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := objs[0]; o.ContentType != tc.contentType || !strings.HasSuffix(o.Key, tc.ext) || o.Width != 48 || o.Height != 32 {
+			t.Errorf("%s: stored %+v, want %s under *%s, 48x32", tc.contentType, o, tc.contentType, tc.ext)
+		}
+	}
+}
+
 // TestPutInputKeysBySniffedFormat: an input's key has the extension of the
 // format its bytes are in, whatever the caller thinks they are, and an
 // additional image gets a key of its own next to the image.

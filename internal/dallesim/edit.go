@@ -53,6 +53,7 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request, call *Call) 
 		s.fail(w, call, apiErr)
 		return
 	}
+	call.noteParams(form.params)
 	switch model, route := s.routeModel(form.params); route {
 	case routeRetired:
 		call.Model = model

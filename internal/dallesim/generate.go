@@ -28,6 +28,7 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, call *Ca
 		s.fail(w, call, apiErr)
 		return
 	}
+	call.noteParams(params)
 	switch model, route := s.routeModel(params); route {
 	case routeRetired:
 		call.Model = model

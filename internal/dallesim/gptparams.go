@@ -47,6 +47,8 @@ type gptRequest struct {
 	OutputFormat string
 	Compression  int
 	Moderation   string
+	// SafetyIdentifier is safety_identifier as sent, for the call log.
+	SafetyIdentifier string
 }
 
 // gptParamKind sorts a parameter name for a GPT image endpoint.
@@ -181,6 +183,9 @@ func parseGPTParams(params map[string]rawParam, modelName string, edit bool) (gp
 			return req, err
 		} else if ok && v != "" {
 			req.User = v
+			if name == "safety_identifier" {
+				req.SafetyIdentifier = v
+			}
 		}
 	}
 

@@ -2,6 +2,7 @@ package dallesim
 
 import (
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -31,6 +32,10 @@ type Call struct {
 	ResponseFormat  string    `json:"responseFormat"`
 	Model           string    `json:"model"`
 	User            string    `json:"user,omitempty"`
+	// Params are the names of the parameters the request sent (JSON keys,
+	// or an edit's text form fields; not its files), sorted: what went on
+	// the wire, e.g. whether response_format or safety_identifier did.
+	Params []string `json:"params,omitempty"`
 	// Status is the HTTP status answered; 0 when the connection was reset,
 	// StatusClientClosedRequest when the client gave up first.
 	Status    int    `json:"status"`
@@ -50,6 +55,17 @@ type Call struct {
 	Background   string `json:"background,omitempty"`
 	InputImages  int    `json:"inputImages,omitempty"`
 	Usage        *Usage `json:"usage,omitempty"`
+	// Moderation and OutputCompression as resolved (defaults filled in);
+	// SafetyIdentifier as sent ("" when not), while User is the label the
+	// call is known by (safety_identifier, else user).
+	Moderation        string `json:"moderation,omitempty"`
+	OutputCompression int    `json:"outputCompression,omitempty"`
+	SafetyIdentifier  string `json:"safetyIdentifier,omitempty"`
+}
+
+// noteParams records the names of the parameters sent.
+func (c *Call) noteParams(params map[string]rawParam) {
+	c.Params = slices.Sorted(maps.Keys(params))
 }
 
 // noteRequest copies the parsed request parameters into the record.
@@ -64,6 +80,7 @@ func (c *Call) noteRequest(req imageRequest) {
 func (c *Call) noteGPTRequest(req gptRequest) {
 	c.noteRequest(req.imageRequest)
 	c.OutputFormat, c.Quality, c.Background = req.OutputFormat, req.Quality, req.Background
+	c.Moderation, c.OutputCompression, c.SafetyIdentifier = req.Moderation, req.Compression, req.SafetyIdentifier
 }
 
 // markAbandoned records that the client gave up before an answer.
