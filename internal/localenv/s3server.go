@@ -302,13 +302,26 @@ func (s *S3Server) probe(ctx context.Context, c *s3.Client) error {
 			return fmt.Errorf("bucket %s: %w; creating it: %w", s.Bucket, err, cerr)
 		}
 	}
-	key := aws.String(".localenv-ready")
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: bytes.NewReader([]byte("ok"))}); err != nil {
+	// The write that proves the server takes objects goes to a bucket of
+	// its own: in the tests' bucket a probe object could still be listed
+	// after its delete (a retried probe, the filer's listing catching up)
+	// and show up in a test that lists what a request left behind.
+	probe := aws.String(s3ProbeBucket)
+	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: probe}); err != nil {
+		if _, cerr := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: probe}); cerr != nil {
+			return fmt.Errorf("bucket %s: %w; creating it: %w", s3ProbeBucket, err, cerr)
+		}
+	}
+	key := aws.String("ready")
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: probe, Key: key, Body: bytes.NewReader([]byte("ok"))}); err != nil {
 		return err
 	}
-	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: key})
+	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: probe, Key: key})
 	return err
 }
+
+// s3ProbeBucket holds the readiness probe's object, away from the tests'.
+const s3ProbeBucket = "localenv-probe"
 
 // Stop stops the server as an operator would: SIGTERM, then SIGKILL if it
 // is still running after a short grace. Its data stays for Start.
