@@ -30,12 +30,8 @@ func inputRefKey(kind, name string) string { return kind + "/" + name }
 
 func indexInputRefs(obj client.Object) []string {
 	ir := obj.(*imagesv1alpha1.ImageRequest)
-	sources := []*imagesv1alpha1.ImageSource{ir.Spec.Image, ir.Spec.Mask}
-	for i := range ir.Spec.AdditionalImages {
-		sources = append(sources, &ir.Spec.AdditionalImages[i])
-	}
 	var keys []string
-	for _, src := range sources {
+	for _, src := range ir.Spec.InputSources() {
 		if kind, ref := sourceRef(src); ref != nil {
 			key := inputRefKey(kind, ref.Name)
 			// Several inputs may share a ConfigMap: one key wakes the

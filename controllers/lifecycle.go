@@ -53,7 +53,7 @@ func artifactKey(store *artifacts.Store, src *imagesv1alpha1.ImageSource) string
 // referencedKeys are the store keys the request's spec reads.
 func referencedKeys(store *artifacts.Store, ir *imagesv1alpha1.ImageRequest) []string {
 	var keys []string
-	for _, src := range []*imagesv1alpha1.ImageSource{ir.Spec.Image, ir.Spec.Mask} {
+	for _, src := range ir.Spec.InputSources() {
 		if key := artifactKey(store, src); key != "" {
 			keys = append(keys, key)
 		}

@@ -31,8 +31,15 @@ func TestOwnInputKeys(t *testing.T) {
 	own := "inputs/team/edit/up-1/image.png"
 	cases := map[string]struct {
 		image, mask *imagesv1alpha1.ImageSource
+		additional  []imagesv1alpha1.ImageSource
 		want        []string
 	}{
+		// The front door's keys for additional images (image-<i>.<ext>):
+		// they are the request's own too, so neither kept by the sweep as
+		// unreferenced nor forgotten when the request finishes.
+		"own additional images": {image: artifactSource(own, ""), mask: artifactSource("inputs/team/edit/up-1/mask.png", ""),
+			additional: []imagesv1alpha1.ImageSource{*artifactSource("inputs/team/edit/up-1/image-1.webp", ""), *artifactSource("inputs/team/edit/up-1/image-2.jpg", "")},
+			want:       []string{own, "inputs/team/edit/up-1/image-1.webp", "inputs/team/edit/up-1/image-2.jpg", "inputs/team/edit/up-1/mask.png"}},
 		"own upload by key":          {image: artifactSource(own, ""), want: []string{own}},
 		"own upload by URI":          {image: artifactSource("", store.URI(own)), want: []string{own}},
 		"own image and mask":         {image: artifactSource(own, ""), mask: artifactSource("inputs/team/edit/up-1/mask.png", ""), want: []string{own, "inputs/team/edit/up-1/mask.png"}},
@@ -46,7 +53,7 @@ func TestOwnInputKeys(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			ir := &imagesv1alpha1.ImageRequest{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "edit"},
-				Spec: imagesv1alpha1.ImageRequestSpec{Image: tc.image, Mask: tc.mask}}
+				Spec: imagesv1alpha1.ImageRequestSpec{Image: tc.image, Mask: tc.mask, AdditionalImages: tc.additional}}
 			if got := ownInputKeys(store, ir); !slices.Equal(got, tc.want) {
 				t.Errorf("ownInputKeys = %v, want %v", got, tc.want)
 			}

@@ -201,6 +201,19 @@ type ImageRequestSpec struct {
 	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
 }
 
+// InputSources are every input the spec reads: image, each of
+// additionalImages, then mask; nil entries for the unset image and mask.
+// Whatever indexes, waits for, keeps or cleans up inputs walks this one
+// list, so an input kind added later cannot be forgotten by one of them.
+func (s *ImageRequestSpec) InputSources() []*ImageSource {
+	out := make([]*ImageSource, 0, 2+len(s.AdditionalImages))
+	out = append(out, s.Image)
+	for i := range s.AdditionalImages {
+		out = append(out, &s.AdditionalImages[i])
+	}
+	return append(out, s.Mask)
+}
+
 // Phase is the coarse lifecycle state of an ImageRequest.
 // +kubebuilder:validation:Enum=Pending;Running;Succeeded;Failed
 type Phase string
