@@ -60,7 +60,8 @@ lint: golangci-lint ## Run golangci-lint with .golangci.yml (builds it into bin/
 .PHONY: test
 test: manifests generate setup-envtest setup-seaweedfs ## Run all tests against a local envtest control plane, the Images API simulator and a SeaweedFS S3 server.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" SEAWEEDFS_BIN="$(SEAWEEDFS_BIN)" go test ./... $(TEST_FLAGS)
-	go test ./internal/imagecheck -run '^$$' -fuzz FuzzCheckEdit -fuzztime 10s
+	go test ./internal/imagecheck -run '^$$' -fuzz '^FuzzCheckEdit$$' -fuzztime 10s
+	go test ./internal/imagecheck -run '^$$' -fuzz '^FuzzCheckEditInputs$$' -fuzztime 10s
 
 .PHONY: dev
 dev: manifests generate setup-envtest ## Run a local control plane, the CRDs, the simulator, an artifact store and the operator (default model gpt-image-2; Ctrl-C stops all).
