@@ -221,6 +221,13 @@ func webpComplete(data []byte) error {
 	if end > uint64(len(data)) {
 		return fmt.Errorf("its RIFF header declares %d bytes but the file holds %d: it is truncated", end, len(data))
 	}
+	// The WebP container format requires the first chunk to be VP8, VP8L
+	// or VP8X; decoders that sniff the format (Go's image package, and
+	// the upstream's, presumably) do not recognise a file that starts
+	// with any other chunk.
+	if first := string(data[12:min(16, len(data))]); end >= 20 && first != "VP8 " && first != "VP8L" && first != "VP8X" {
+		return fmt.Errorf("its first chunk is %q; a WebP starts with a VP8, VP8L or VP8X chunk", first)
+	}
 	off, image := uint64(12), false
 	for off < end {
 		if end-off < 8 {
