@@ -51,7 +51,7 @@ func (r *ImageRequestReconciler) readEditInputs(ctx context.Context, ir *imagesv
 // returned reason and message name the spec field and the rule broken, or
 // the reason is "" when the inputs pass.
 func checkEditInputs(in editInputs, model models.Model) (reason, message string) {
-	err := imagecheck.CheckEditInputs(in.images, in.mask, inputRules(model))
+	err := imagecheck.CheckEditInputs(in.images, in.mask, imagecheck.RulesFor(model))
 	if err == nil {
 		return "", ""
 	}
@@ -69,16 +69,3 @@ func checkEditInputs(in editInputs, model models.Model) (reason, message string)
 // maskLimit is the byte limit of the mask: the model's own, else the
 // images' (dall-e-2 holds both to 4 MB).
 func maskLimit(m models.Model) int64 { return cmp.Or(m.MaxMaskBytes, m.MaxInputBytes) }
-
-// inputRules are the registry's input rules of the model as imagecheck
-// takes them.
-func inputRules(m models.Model) imagecheck.Rules {
-	return imagecheck.Rules{
-		MaxBytes:             m.MaxInputBytes,
-		MaxMaskBytes:         m.MaxMaskBytes,
-		Square:               m.SquareInput,
-		MaxSide:              m.MaxInputSide,
-		Formats:              m.InputFormats,
-		TransparencyOptional: !m.TransparentInput,
-	}
-}

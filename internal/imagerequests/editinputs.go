@@ -33,7 +33,7 @@ func validateEditInputs(modelName string, images [][]byte, mask []byte, inline b
 	if !ok {
 		return &InputError{Field: "model", Rule: rules.Enum, Message: fmt.Sprintf("unsupported model %q", modelName)}
 	}
-	limits := editRules(m)
+	limits := imagecheck.RulesFor(m)
 	if err := imagecheck.CheckInputSizes(images, mask, limits); err != nil {
 		return asInputError(err)
 	}
@@ -46,19 +46,6 @@ func validateEditInputs(modelName string, images [][]byte, mask []byte, inline b
 		return asInputError(err)
 	}
 	return nil
-}
-
-// editRules are the registry's input rules of m as internal/imagecheck
-// takes them; the controller checks the same.
-func editRules(m models.Model) imagecheck.Rules {
-	return imagecheck.Rules{
-		MaxBytes:             m.MaxInputBytes,
-		MaxMaskBytes:         m.MaxMaskBytes,
-		Square:               m.SquareInput,
-		MaxSide:              m.MaxInputSide,
-		Formats:              m.InputFormats,
-		TransparencyOptional: !m.TransparentInput,
-	}
 }
 
 // asInputError turns imagecheck's verdict into an input error on the
